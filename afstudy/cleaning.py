@@ -1,0 +1,329 @@
+"""Boilerplate removal on plain text: one role for every line of a raw article.
+
+Roles are ``headline``, ``byline``, ``body``, ``caption`` and ``removed`` (with a reason
+code). The rules are general (line shape, sentence-likeness, repeated lines, caption and
+credit patterns) plus per-outlet profiles kept as data in ``data/outlets.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from afstudy.errors import ConfigError
+from afstudy.io import LineDict, load_yaml_with_lines
+from afstudy.paths import OUTLETS_FILE
+
+ROLES: tuple[str, ...] = ("headline", "byline", "body", "caption", "removed")
+REASONS: frozenset[str] = frozenset(
+    {
+        "blank",
+        "navigation",
+        "widget",
+        "login",
+        "donation",
+        "related_links",
+        "loading",
+        "page_stamp",
+        "credit",
+        "footer",
+        "duplicate_caption",
+        "duplicate_line",
+        "self_description",
+    }
+)
+WORD_RE = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+TERMINAL_RE = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+CLOSING_QUOTES = "\"'”’)]"
+
+
+@dataclass(frozen=True)
+class RemoveRule:
+    """A whole-line pattern group that removes a line with ``reason``."""
+
+    reason: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class BlockRule:
+    """A start pattern group: the matching line and all later lines get ``reason``."""
+
+    reason: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The rules applied to one outlet: its own rules first, then the generic ones."""
+
+    outlet_id: str
+    name: str
+    remove: tuple[RemoveRule, ...]
+    blocks: tuple[BlockRule, ...]
+    captions: tuple[re.Pattern[str], ...]
+    credits: tuple[re.Pattern[str], ...]
+    bylines: tuple[re.Pattern[str], ...]
+    datelines: tuple[re.Pattern[str], ...]
+    lead_ins: tuple[re.Pattern[str], ...]
+    body_min_words: int
+    standfirst_min_words: int
+    subheading_max_words: int
+    standfirst_overlap: float
+    repeat_window: int
+    lead_caption_max_words: int | None = None
+
+
+@dataclass
+class LineRole:
+    """The decision for one line: role, subrole, reason, and the rule that decided."""
+
+    line_no: int
+    text: str
+    role: str = ""
+    subrole: str = ""
+    reason: str = ""
+    rule: str = ""
+    clean_text: str = ""
+    prefix: str = ""
+
+    def set(self, role: str, subrole: str = "", reason: str = "", rule: str = "") -> None:
+        """Assign the line's role (once)."""
+        self.role, self.subrole, self.reason, self.rule = role, subrole, reason, rule
+
+
+@dataclass
+class Profiles:
+    """All outlet profiles of a profiles file."""
+
+    path: Path
+    generic: dict[str, Any]
+    outlets: dict[str, Profile] = field(default_factory=dict)
+
+    def for_outlet(self, outlet_id: str) -> Profile:
+        """The profile of ``outlet_id``; an unknown outlet gets the generic rules only."""
+        if outlet_id in self.outlets:
+            return self.outlets[outlet_id]
+        return _build_profile(self.path, outlet_id, {"name": outlet_id}, self.generic)
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of ``text`` (letters and digits, inner apostrophes, dots and hyphens)."""
+    return WORD_RE.findall(text)
+
+
+def _compile(path: Path, patterns: Any, where: LineDict | None, *, ignore_case: bool = False) -> tuple[re.Pattern[str], ...]:
+    line = where.line if isinstance(where, LineDict) else None
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ConfigError(path, "patterns must be a list of strings", line)
+    flags = re.IGNORECASE if ignore_case else 0
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern, flags))
+        except re.error as exc:
+            raise ConfigError(path, f"bad regular expression {pattern!r}: {exc}", line) from exc
+    return tuple(compiled)
+
+
+def _rules(path: Path, items: Any, key: str, kind: type) -> tuple[Any, ...]:
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise ConfigError(path, f"'{key}' must be a list")
+    rules = []
+    for item in items:
+        line = item.line if isinstance(item, LineDict) else None
+        if not isinstance(item, dict) or "reason" not in item:
+            raise ConfigError(path, f"each '{key}' entry needs a 'reason'", line)
+        if item["reason"] not in REASONS:
+            raise ConfigError(path, f"unknown reason {item['reason']!r} (one of {', '.join(sorted(REASONS))})", line)
+        field_name = "patterns" if kind is RemoveRule else "start_patterns"
+        pats = _compile(path, item.get(field_name), item, ignore_case=bool(item.get("ignore_case", False)))
+        rules.append(kind(item["reason"], pats))
+    return tuple(rules)
+
+
+def _int(path: Path, generic: dict[str, Any], key: str) -> int:
+    value = generic.get(key)
+    if not isinstance(value, int) or value < 0:
+        raise ConfigError(path, f"generic.{key} must be a non-negative integer", getattr(generic, "line", None))
+    return value
+
+
+def _build_profile(path: Path, outlet_id: str, spec: dict[str, Any], generic: dict[str, Any]) -> Profile:
+    remove = _rules(path, spec.get("remove"), "remove", RemoveRule) + _rules(path, generic.get("remove"), "remove", RemoveRule)
+    blocks = _rules(path, spec.get("blocks"), "blocks", BlockRule) + _rules(path, generic.get("blocks"), "blocks", BlockRule)
+    overlap = generic.get("standfirst_overlap")
+    if not isinstance(overlap, (int, float)) or not 0 < overlap <= 1:
+        raise ConfigError(path, "generic.standfirst_overlap must be a number in (0, 1]")
+    lead = spec.get("lead_caption_max_words")
+    if lead is not None and (not isinstance(lead, int) or lead <= 0):
+        raise ConfigError(path, f"outlets.{outlet_id}.lead_caption_max_words must be a positive integer", getattr(spec, "line", None))
+    return Profile(
+        outlet_id=outlet_id,
+        name=str(spec.get("name", outlet_id)),
+        remove=remove,
+        blocks=blocks,
+        captions=_compile(path, generic.get("captions", []), generic),
+        credits=_compile(path, generic.get("credits", []), generic),
+        bylines=_compile(path, generic.get("bylines", []), generic),
+        datelines=_compile(path, generic.get("datelines", []), generic, ignore_case=True),
+        lead_ins=_compile(path, generic.get("lead_ins", []), generic),
+        body_min_words=_int(path, generic, "body_min_words"),
+        standfirst_min_words=_int(path, generic, "standfirst_min_words"),
+        subheading_max_words=_int(path, generic, "subheading_max_words"),
+        standfirst_overlap=float(overlap),
+        repeat_window=_int(path, generic, "repeat_window"),
+        lead_caption_max_words=lead,
+    )
+
+
+def load_profiles(path: str | Path = OUTLETS_FILE) -> Profiles:
+    """Load and validate the outlet profiles file; errors name the file and line."""
+    p = Path(path)
+    data = load_yaml_with_lines(p)
+    if not isinstance(data, dict):
+        raise ConfigError(p, "expected a mapping with 'schema_version', 'generic' and 'outlets'")
+    if data.get("schema_version") != 1:
+        raise ConfigError(p, f"unsupported schema_version {data.get('schema_version')!r} (expected 1)")
+    generic, outlets = data.get("generic"), data.get("outlets") or {}
+    if not isinstance(generic, dict):
+        raise ConfigError(p, "missing 'generic' rules")
+    if not isinstance(outlets, dict):
+        raise ConfigError(p, "'outlets' must be a mapping of outlet_id to profile")
+    profiles = Profiles(p, generic)
+    for outlet_id, spec in outlets.items():
+        if not isinstance(spec, dict):
+            raise ConfigError(p, f"outlet {outlet_id!r} must be a mapping")
+        profiles.outlets[outlet_id] = _build_profile(p, outlet_id, spec, generic)
+    return profiles
+
+
+def is_sentence_like(text: str, profile: Profile) -> bool:
+    """A running-text line: long enough, or a short sentence ending in punctuation."""
+    n = len(words(text))
+    return n >= profile.body_min_words or (n >= 3 and bool(TERMINAL_RE.search(text)))
+
+
+def _overlap(line: str, other: str) -> float:
+    mine = {w.lower() for w in words(line)}
+    theirs = {w.lower() for w in words(other)}
+    return len(mine & theirs) / len(mine) if mine else 0.0
+
+
+def _mark_fixed_patterns(roles: list[LineRole], profile: Profile) -> None:
+    in_block: BlockRule | None = None
+    for lr in roles:
+        stripped = lr.text.strip()
+        if not stripped:
+            lr.set("removed", reason="blank", rule="blank")
+            continue
+        if in_block is None:
+            in_block = next((b for b in profile.blocks if any(p.search(stripped) for p in b.patterns)), None)
+        if in_block is not None:
+            lr.set("removed", reason=in_block.reason, rule=f"block:{in_block.reason}")
+            continue
+        rule = next((r for r in profile.remove if any(p.fullmatch(stripped) for p in r.patterns)), None)
+        if rule is not None:
+            lr.set("removed", reason=rule.reason, rule=f"remove:{rule.reason}")
+        elif any(p.fullmatch(stripped) for p in profile.credits):
+            lr.set("removed", reason="credit", rule="credit")
+        elif any(p.fullmatch(stripped) for p in profile.bylines):
+            lr.set("byline", "byline", rule="byline")
+        elif any(p.fullmatch(stripped) for p in profile.datelines):
+            lr.set("byline", "dateline", rule="dateline")
+        elif any(p.match(stripped) for p in profile.captions):
+            lr.set("caption", "caption", rule="caption_pattern")
+
+
+def _mark_repeats(roles: list[LineRole], profile: Profile) -> None:
+    seen: dict[str, int] = {}
+    recent: list[int] = []
+    for i, lr in enumerate(roles):
+        if lr.reason == "blank":
+            continue
+        key = lr.text.strip()
+        if key in seen and lr.role in ("", "caption"):
+            first = roles[seen[key]]
+            if first.role == "caption" or (seen[key] in recent and first.role == ""):
+                if first.role == "":
+                    first.set("caption", "caption", rule="repeated_line")
+                lr.set("removed", reason="duplicate_caption", rule="repeat_of_caption")
+            else:
+                lr.set("removed", reason="duplicate_line", rule="repeat_of_line")
+        seen.setdefault(key, i)
+        recent = (recent + [i])[-profile.repeat_window :]
+
+
+def _open(roles: list[LineRole], start: int = 0) -> list[int]:
+    return [i for i in range(start, len(roles)) if roles[i].role == ""]
+
+
+def _mark_head(roles: list[LineRole], profile: Profile) -> int:
+    """Mark headline, lead caption and standfirst; return the index after the headline."""
+    open_idx = _open(roles)
+    if not open_idx:
+        return len(roles)
+    h = open_idx[0]
+    roles[h].set("headline", "headline", rule="first_line")
+    after = _open(roles, h + 1)
+    if not after:
+        return h + 1
+    k = after[0]
+    text = roles[k].text.strip()
+    n = len(words(text))
+    if profile.lead_caption_max_words and n <= profile.lead_caption_max_words and len(after) > 1:
+        single = len(re.findall(r"[.!?](?=\s|$)", text)) == 1 and text.endswith(".")
+        if single and len(words(roles[after[1]].text)) > n:
+            roles[k].set("caption", "caption", rule="lead_caption")
+            return h + 1
+    if n >= profile.standfirst_min_words and is_sentence_like(text, profile):
+        later = [roles[j].text for j in after[1:]]
+        if any(_overlap(text, other) >= profile.standfirst_overlap for other in later):
+            roles[k].set("headline", "standfirst", rule="standfirst_repeated_in_body")
+    return h + 1
+
+
+def _mark_body(roles: list[LineRole], profile: Profile) -> None:
+    open_idx = _open(roles)
+    sentence = {i: is_sentence_like(roles[i].text.strip(), profile) for i in open_idx}
+    last_body = max((i for i in open_idx if sentence[i]), default=-1)
+    for i in open_idx:
+        text = roles[i].text.strip()
+        if sentence[i]:
+            roles[i].set("body", "paragraph", rule="sentence_like")
+        elif i < last_body and len(words(text)) <= profile.subheading_max_words:
+            roles[i].set("body", "subheading", rule="short_line_before_body")
+        elif i < last_body:
+            roles[i].set("body", "paragraph", rule="long_line")
+        else:
+            roles[i].set("removed", reason="widget", rule="trailing_fragment")
+
+
+def _strip_lead_in(roles: list[LineRole], profile: Profile) -> None:
+    for lr in roles:
+        lr.clean_text = lr.text.strip()
+    first = next((lr for lr in roles if lr.role == "body" and lr.subrole == "paragraph"), None)
+    if first is None:
+        return
+    for pattern in profile.lead_ins:
+        match = pattern.match(first.clean_text)
+        if match:
+            first.prefix = match.group("prefix")
+            first.clean_text = first.clean_text[len(first.prefix) :]
+            first.rule += "+lead_in_stripped"
+            return
+
+
+def classify_lines(lines: list[str], profile: Profile) -> list[LineRole]:
+    """Give every line exactly one role, in the order: fixed patterns, repeats, head, body."""
+    roles = [LineRole(line_no=i + 1, text=line) for i, line in enumerate(lines)]
+    _mark_fixed_patterns(roles, profile)
+    _mark_repeats(roles, profile)
+    _mark_head(roles, profile)
+    _mark_body(roles, profile)
+    _strip_lead_in(roles, profile)
+    return roles

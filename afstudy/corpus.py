@@ -1,0 +1,253 @@
+"""Reading a corpus folder (``*.txt`` + ``metadata.csv``) into typed records.
+
+Every file is either read or rejected with a reason; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from afstudy.errors import InputError
+from afstudy.paths import METADATA_NAME
+
+METADATA_COLUMNS: tuple[str, ...] = (
+    "file",
+    "article_id",
+    "outlet",
+    "outlet_id",
+    "outlet_type",
+    "headline",
+    "published",
+    "date_precision",
+    "event",
+    "event_date",
+    "evidence",
+)
+DATE_PRECISIONS: frozenset[str] = frozenset({"day", "inferred_day", "month", "year", "none"})
+# Characters mapped to a plain space (one for one, so offsets into a line are kept).
+SPACE_LIKE: dict[int, str] = {ord(c): " " for c in "\u00a0\u2007\u202f\u2009\u200a\u3000"}
+BINARY_CONTROL_SHARE = 0.10
+
+
+@dataclass(frozen=True)
+class Reject:
+    """An input that was not processed, with a machine-readable reason and a message."""
+
+    file: str
+    stage: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """One validated row of ``metadata.csv``."""
+
+    file: str
+    article_id: str
+    outlet: str
+    outlet_id: str
+    outlet_type: str
+    headline: str
+    published: str
+    date_precision: str
+    event: str
+    event_date: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """A decoded, normalised article file with its metadata."""
+
+    meta: Metadata
+    path: Path
+    text: str
+    encoding: str
+    had_bom: bool
+    sha256: str
+
+    @property
+    def lines(self) -> list[str]:
+        """The article's lines (the final newline does not start an extra line)."""
+        return split_lines(self.text)
+
+
+@dataclass
+class Corpus:
+    """Articles read from a folder, plus every input that was rejected."""
+
+    folder: Path
+    articles: list[RawArticle] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def split_lines(text: str) -> list[str]:
+    """Split normalised text on ``\\n``; a trailing newline does not add an empty line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def normalise_text(text: str) -> str:
+    """Unify newlines, apply Unicode NFC and turn non-breaking spaces into spaces.
+
+    Curly quotes and dashes are kept: they carry meaning for quote extraction.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    return text.translate(SPACE_LIKE)
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data with NUL bytes or a high share of control bytes."""
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls > BINARY_CONTROL_SHARE * max(len(sample), 1)
+
+
+def decode_bytes(data: bytes, path: Path) -> tuple[str, str, bool]:
+    """Decode as UTF-8 (with or without BOM), else cp1252; return text, encoding, had_bom.
+
+    Raises InputError for empty, binary or undecodable data.
+    """
+    if not data.strip():
+        raise InputError(path, "empty file (no text)", code="empty")
+    if looks_binary(data):
+        raise InputError(path, "binary file (NUL or control bytes), not plain text", code="binary")
+    had_bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8-sig"), "utf-8", had_bom
+    except UnicodeDecodeError as utf_error:
+        try:
+            return data.decode("cp1252"), "cp1252-fallback", False
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                path,
+                f"undecodable bytes: not UTF-8 (byte {utf_error.start}) and not cp1252 "
+                f"(byte 0x{data[exc.start]:02x} at {exc.start})",
+                code="undecodable",
+            ) from exc
+
+
+def _check_date(value: str, column: str, path: Path, line: int) -> str:
+    if value == "":
+        return value
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(path, f"bad date in column '{column}': {value!r} (want YYYY-MM-DD)", line) from exc
+    return value
+
+
+def read_metadata(path: Path) -> tuple[dict[str, Metadata], list[Reject]]:
+    """Read and validate ``metadata.csv``.
+
+    A missing column or an unreadable file raises InputError; a row with a bad value is
+    returned as a Reject (so the other articles still run).
+    """
+    if not path.exists():
+        raise InputError(path, "metadata file not found: every corpus folder needs metadata.csv")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    reader = csv.DictReader(normalise_text(text).splitlines())
+    header = reader.fieldnames or []
+    missing = [c for c in METADATA_COLUMNS if c not in header]
+    if missing:
+        raise InputError(path, f"missing column(s): {', '.join(missing)}", 1)
+    rows: dict[str, Metadata] = {}
+    rejects: list[Reject] = []
+    for line, row in enumerate(reader, start=2):
+        name = (row.get("file") or "").strip()
+        try:
+            if not name:
+                raise InputError(path, "empty 'file' value", line)
+            if name in rows:
+                raise InputError(path, f"second row for file {name!r}", line)
+            values = {c: (row.get(c) or "").strip() for c in METADATA_COLUMNS}
+            if not values["article_id"]:
+                raise InputError(path, f"empty article_id for {name!r}", line)
+            for column in ("published", "event_date"):
+                _check_date(values[column], column, path, line)
+            if values["date_precision"] not in DATE_PRECISIONS:
+                raise InputError(
+                    path,
+                    f"bad date_precision {values['date_precision']!r} for {name!r} "
+                    f"(one of {', '.join(sorted(DATE_PRECISIONS))})",
+                    line,
+                )
+            if bool(values["published"]) == (values["date_precision"] == "none"):
+                raise InputError(path, f"published and date_precision disagree for {name!r}", line)
+        except InputError as err:
+            rejects.append(Reject(name or f"{path.name}:{line}", "metadata", "bad_metadata", str(err)))
+            continue
+        rows[name] = Metadata(**values)
+    ids = [m.article_id for m in rows.values()]
+    for article_id in sorted({i for i in ids if ids.count(i) > 1}):
+        raise InputError(path, f"article_id {article_id!r} is used by more than one row")
+    return rows, rejects
+
+
+def iter_text_files(folder: Path) -> Iterator[Path]:
+    """The corpus files of a folder, in a stable (sorted) order."""
+    yield from sorted(p for p in folder.glob("*.txt") if p.is_file())
+
+
+def read_corpus(folder: str | Path) -> Corpus:
+    """Read every ``*.txt`` in ``folder`` against its ``metadata.csv``.
+
+    Empty, binary and undecodable files, files without a metadata row, metadata rows
+    without a file, and files repeating another file's text are rejected with a reason.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(root, "corpus folder not found")
+    meta, rejects = read_metadata(root / METADATA_NAME)
+    rejected_names = {r.file for r in rejects}
+    corpus = Corpus(folder=root, rejects=rejects)
+    seen_text: dict[str, str] = {}
+    files = list(iter_text_files(root))
+    for path in files:
+        if path.name in rejected_names:
+            continue
+        if path.name not in meta:
+            corpus.rejects.append(
+                Reject(path.name, "read", "no_metadata", f"{path}: no row in {METADATA_NAME}")
+            )
+            continue
+        try:
+            text, encoding, had_bom = decode_bytes(path.read_bytes(), path)
+        except InputError as err:
+            corpus.rejects.append(Reject(path.name, "read", err.code, str(err)))
+            continue
+        text = normalise_text(text)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if digest in seen_text:
+            corpus.rejects.append(
+                Reject(path.name, "read", "duplicate_text", f"{path}: same text as {seen_text[digest]}")
+            )
+            continue
+        seen_text[digest] = path.name
+        corpus.articles.append(RawArticle(meta[path.name], path, text, encoding, had_bom, digest))
+    present = {p.name for p in files}
+    for name in sorted(set(meta) - present):
+        corpus.rejects.append(
+            Reject(name, "read", "missing_file", f"{root / METADATA_NAME}: row for {name!r} but no such file")
+        )
+    return corpus
+
+
+def reject_rows(rejects: Iterable[Reject]) -> list[dict[str, str]]:
+    """Rejects as table rows."""
+    return [{"file": r.file, "stage": r.stage, "reason": r.reason, "message": r.message} for r in rejects]

@@ -1,0 +1,45 @@
+"""Keeping the notebooks' nbval references in step with their executed copies.
+
+The notebooks in ``notebooks/`` are committed with the outputs of their key-number cells
+(marked ``# NBVAL_CHECK_OUTPUT``) only; nbval (``--nbval-lax``) re-runs them in
+``make test`` and compares those cells. ``make notebooks`` copies the key outputs of the
+executed notebooks in ``build/notebooks/`` back into the sources, after a deliberate change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from afstudy.io import atomic_open
+
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def is_checked(cell: nbformat.NotebookNode) -> bool:
+    """True for a code cell whose output nbval compares."""
+    return cell.cell_type == "code" and cell.source.lstrip().startswith(CHECK_MARK)
+
+
+def store_reference_outputs(source: str | Path, executed: str | Path) -> int:
+    """Copy the outputs of checked cells from ``executed`` into ``source``; clear the rest.
+
+    Cells are paired by their ``id``; returns the number of checked cells stored.
+    """
+    src = nbformat.read(source, as_version=4)
+    run = {c.get("id"): c for c in nbformat.read(executed, as_version=4).cells}
+    stored = 0
+    for cell in src.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        cell.outputs = []
+        if is_checked(cell) and cell.get("id") in run:
+            # nbval skips cells without an execution count, so keep papermill's (1, 2, ...).
+            cell.execution_count = run[cell["id"]].execution_count
+            cell.outputs = run[cell["id"]].outputs
+            stored += 1
+    with atomic_open(source, "w", encoding="utf-8", newline="\n") as handle:
+        nbformat.write(src, handle)
+    return stored

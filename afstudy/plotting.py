@@ -1,0 +1,107 @@
+"""Figures: a colour-blind-safe journal style and deterministic PNG + SVG output."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from afstudy.io import atomic_path  # noqa: E402
+
+# Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO: dict[str, str] = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "black": "#000000",
+    "grey": "#999999",
+}
+COLUMN_WIDTH_IN = 3.5  # one journal column (89 mm)
+STYLE: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 7,
+    "axes.titlesize": 8,
+    "axes.labelsize": 7,
+    "xtick.labelsize": 6.5,
+    "ytick.labelsize": 6.5,
+    "legend.fontsize": 6.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "savefig.dpi": 300,
+    "svg.hashsalt": "afstudy",
+    "svg.fonttype": "path",
+    "path.simplify": True,
+}
+
+
+def apply_style() -> None:
+    """Set the project's matplotlib style (call before drawing)."""
+    plt.rcParams.update(STYLE)
+
+
+def save_figure(fig: Figure, stem: str | Path, *, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``stem.png`` and ``stem.svg`` with no volatile metadata, atomically."""
+    paths = []
+    for fmt in formats:
+        target = Path(f"{stem}.{fmt}")
+        metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.02)
+        paths.append(target)
+    return paths
+
+
+def corpus_overview(articles: pd.DataFrame) -> Figure:
+    """Body, caption and removed words per article, and the articles on an event timeline."""
+    apply_style()
+    a = articles.sort_values("article_id", kind="stable").reset_index(drop=True)
+    fig, (ax_words, ax_time) = plt.subplots(
+        2, 1, figsize=(COLUMN_WIDTH_IN, 3.9), gridspec_kw={"height_ratios": [1.1, 1]}
+    )
+    labels = list(a["article_id"])
+    y = range(len(a))
+    left = pd.Series([0] * len(a))
+    for column, name, colour in (
+        ("body_words_count", "body", OKABE_ITO["blue"]),
+        ("caption_words_count", "caption", OKABE_ITO["sky_blue"]),
+        ("removed_words_count", "removed", OKABE_ITO["vermillion"]),
+    ):
+        values = a[column].astype(int)
+        ax_words.barh(list(y), values, left=left, color=colour, label=name, height=0.6)
+        left = left + values
+    ax_words.set_yticks(list(y), labels)
+    ax_words.invert_yaxis()
+    ax_words.set_xlabel("words")
+    ax_words.set_title("(a) Words kept and removed per article", loc="left")
+    ax_words.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.28))
+
+    events = a.drop_duplicates("event").sort_values("event_date")
+    for row_no, (_, art) in enumerate(a.iterrows()):
+        event_date = dt.date.fromisoformat(art["event_date"])
+        known = art["published"] != ""
+        when = dt.date.fromisoformat(art["published"]) if known else event_date
+        ax_time.plot(
+            [when], [row_no], marker="o", ms=4,
+            color=OKABE_ITO["blue"], mfc=OKABE_ITO["blue"] if known else "white", ls="none",
+        )
+        ax_time.plot([event_date], [row_no], marker="|", ms=7, color=OKABE_ITO["vermillion"], ls="none")
+    for _, ev in events.iterrows():
+        ax_time.axvline(dt.date.fromisoformat(ev["event_date"]), color=OKABE_ITO["grey"], lw=0.5, ls=":")
+    ax_time.set_yticks(list(y), labels)
+    ax_time.invert_yaxis()
+    ax_time.xaxis.set_major_locator(mdates.YearLocator())
+    ax_time.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax_time.set_title("(b) Published (dot; hollow: not stated) and event (bar)", loc="left")
+    fig.tight_layout()
+    return fig

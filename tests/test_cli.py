@@ -1,0 +1,35 @@
+"""The ``afstudy`` command: tables written with documented columns, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from afstudy.cli import main
+from afstudy.io import read_csv
+from afstudy.paths import SEEDS_DIR
+from afstudy.schema import column_problems, load_dictionary
+
+
+def test_parse_writes_the_four_documented_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", str(SEEDS_DIR), "--out", str(tmp_path)]) == 0
+    assert "5 articles processed, 0 rejected (5 inputs)" in capsys.readouterr().out
+    dictionary = load_dictionary()
+    for table in ("articles", "paragraphs", "lines", "rejects"):
+        frame = read_csv(tmp_path / f"{table}.csv")
+        assert column_problems(frame, dictionary[table]) == [], table
+    lines = read_csv(tmp_path / "lines.csv")
+    texts = [p.read_text(encoding="utf-8") for p in SEEDS_DIR.glob("*.txt")]
+    assert len(lines) == sum(t.count("\n") + (not t.endswith("\n")) for t in texts) == 261
+    assert not list(tmp_path.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_parse_reports_bad_input_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text("Headline\n\nA sentence that is long enough to be a body paragraph here.\n")
+    (tmp_path / "metadata.csv").write_text("file,article_id\na.txt,a\n")
+    assert main(["parse", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("afstudy: error: ") and "metadata.csv:1: missing column(s)" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,87 @@
+"""The project's own files: lock vs environment.yml, Makefile, notebooks, figures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import yaml
+
+from afstudy.paths import NOTEBOOKS_DIR, PROJ_ROOT
+from afstudy.plotting import corpus_overview, save_figure
+
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_pins() -> dict[str, str]:
+    pins = {}
+    for line in (PROJ_ROOT / "requirements.lock").read_text().splitlines():
+        match = PIN.match(line)
+        if match:
+            pins[_norm(match.group(1))] = match.group(2)
+    return pins
+
+
+def test_environment_yml_pins_agree_with_the_lock() -> None:
+    env = yaml.safe_load((PROJ_ROOT / "environment.yml").read_text())
+    deps = env["dependencies"]
+    assert "python=3.11" in deps
+    pip_section = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert "-e ." in pip_section
+    env_pins = {}
+    for item in pip_section:
+        match = PIN.match(item)
+        if match:
+            env_pins[_norm(match.group(1))] = match.group(2)
+    assert env_pins == lock_pins()
+
+
+def test_every_direct_dependency_is_locked_with_hashes() -> None:
+    lock_text = (PROJ_ROOT / "requirements.lock").read_text()
+    assert "--hash=sha256:" in lock_text
+    pins = lock_pins()
+    for line in (PROJ_ROOT / "requirements.in").read_text().splitlines():
+        name = re.split(r"[<>=!~\[ ;#]", line.strip())[0]
+        if name:
+            assert _norm(name) in pins, name
+
+
+def test_make_help_is_the_default_goal_and_lists_the_targets() -> None:
+    out = subprocess.run(["make", "--no-print-directory", "-C", str(PROJ_ROOT)], capture_output=True, text=True, check=True).stdout
+    for target in ("help", "env", "figures", "test", "lab", "clean"):
+        assert re.search(rf"^\s+{target}\s", out, re.M), target
+
+
+def test_notebooks_have_a_tagged_parameters_cell_and_checked_key_numbers() -> None:
+    notebooks = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[0].cell_type == "markdown"
+        assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), path.name
+        checked = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("# NBVAL_CHECK_OUTPUT")]
+        assert checked and all(c.outputs for c in checked), path.name
+        assert nb.metadata.kernelspec.name == "afstudy"
+
+
+def test_figures_are_byte_identical_across_saves(tmp_path: Path) -> None:
+    articles = pd.DataFrame(
+        {
+            "article_id": ["a", "b"], "outlet_id": ["x", "y"], "event": ["e1", "e2"],
+            "event_date": ["2018-11-09", "2021-01-28"], "published": ["2018-11-12", ""],
+            "date_precision": ["day", "none"], "body_words_count": [300, 200],
+            "caption_words_count": [10, 0], "removed_words_count": [40, 5],
+        }
+    )
+    first = save_figure(corpus_overview(articles), tmp_path / "one")
+    second = save_figure(corpus_overview(articles), tmp_path / "two")
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.suffix
+    assert b"<dc:date>" not in first[1].read_bytes()
