@@ -1,4 +1,4 @@
-"""Command line: ``afstudy parse CORPUS_DIR --out DIR``.
+"""Command line: ``afstudy parse CORPUS_DIR --out DIR`` and ``afstudy extract CORPUS_DIR --out DIR``.
 
 Bad input ends with a one-line message naming the file and the problem (exit status 2),
 never a traceback.
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from afstudy.cleaning import load_profiles
 from afstudy.errors import AfstudyError
+from afstudy.gazetteer import ACTORS_FILE
 from afstudy.parsing import parse_corpus, write_parse_outputs
 from afstudy.paths import OUTLETS_FILE
 
@@ -27,6 +28,26 @@ def _parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extract(args: argparse.Namespace) -> int:
+    from afstudy.extraction import extract, write_extraction
+    from afstudy.pipeline import build_pipeline
+
+    parsed = parse_corpus(args.corpus_dir, load_profiles(args.outlets))
+    nlp = build_pipeline(args.spacy_model, args.gazetteer)
+    result = extract(nlp, parsed, batch_size=args.batch_size, n_process=args.n_process)
+    written = write_parse_outputs(parsed, args.out)
+    written.update(write_extraction(result, args.out))
+    unresolved = int((result.mentions["actor_id"] == "").sum())
+    print(
+        f"afstudy extract: {len(parsed.articles)} articles processed, {len(parsed.rejects)} rejected; "
+        f"{len(result.sentences)} sentences, {len(result.mentions)} mentions ({unresolved} unresolved), "
+        f"{len(result.places)} places, {len(result.candidates)} candidates"
+    )
+    for name, path in written.items():
+        print(f"  {name}: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``afstudy`` command."""
     parser = argparse.ArgumentParser(prog="afstudy", description=__doc__.splitlines()[0])
@@ -36,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder for the CSV tables")
     p.add_argument("--outlets", type=Path, default=OUTLETS_FILE, help="outlet boilerplate profiles (YAML)")
     p.set_defaults(func=_parse)
+    e = sub.add_parser("extract", help="parse, then find actor mentions, places and sentences")
+    e.add_argument("corpus_dir", type=Path, help="folder with *.txt files and metadata.csv")
+    e.add_argument("--out", type=Path, required=True, help="output folder for the CSV tables")
+    e.add_argument("--outlets", type=Path, default=OUTLETS_FILE, help="outlet boilerplate profiles (YAML)")
+    e.add_argument("--gazetteer", type=Path, default=ACTORS_FILE, help="actor gazetteer (YAML)")
+    e.add_argument("--spacy-model", default=None, help="optional pretrained spaCy pipeline (package name or path)")
+    e.add_argument("--batch-size", type=int, default=16, help="articles per nlp.pipe batch")
+    e.add_argument("--n-process", type=int, default=1, help="worker processes for nlp.pipe")
+    e.set_defaults(func=_extract)
     return parser
 
 

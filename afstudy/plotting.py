@@ -9,7 +9,9 @@ import matplotlib
 
 matplotlib.use("agg")
 import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -103,5 +105,59 @@ def corpus_overview(articles: pd.DataFrame) -> Figure:
     ax_time.xaxis.set_major_locator(mdates.YearLocator())
     ax_time.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax_time.set_title("(b) Published (dot; hollow: not stated) and event (bar)", loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def _annotated_heatmap(ax: plt.Axes, matrix: pd.DataFrame, *, fmt: str, cmap: str = "cividis", vmax: float | None = None) -> matplotlib.image.AxesImage:
+    """Draw ``matrix`` as a heatmap with each cell's value written in it."""
+    values = matrix.to_numpy(dtype=float)
+    top = vmax if vmax is not None else (values.max() if values.size and values.max() > 0 else 1.0)
+    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=top, aspect="auto")
+    for (r, c), v in np.ndenumerate(values):
+        if v:
+            ax.text(c, r, format(v, fmt), ha="center", va="center", fontsize=5.5, color="white" if v < 0.6 * top else "black")
+    ax.set_xticks(range(matrix.shape[1]), list(matrix.columns), rotation=45, ha="right")
+    ax.set_yticks(range(matrix.shape[0]), list(matrix.index))
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return image
+
+
+def mention_heatmap(rates: pd.DataFrame, sides: list[str], *, min_mentions: int = 2) -> Figure:
+    """Mentions per 1,000 body words, actors (rows, grouped by side) x outlets (columns)."""
+    apply_style()
+    totals = rates.groupby("actor_id")["mentions_count"].sum()
+    keep = totals[totals >= min_mentions].index
+    r = rates[rates["actor_id"].isin(keep)]
+    order = (
+        r.drop_duplicates("actor_id")
+        .assign(side_rank=lambda d: d["side"].map({s: i for i, s in enumerate(sides)}), total=lambda d: d["actor_id"].map(totals))
+        .sort_values(["side_rank", "total", "actor_id"], ascending=[True, False, True], kind="stable")
+    )
+    matrix = r.pivot(index="actor_id", columns="outlet_id", values="mentions_per_1000_words").loc[order["actor_id"]]
+    matrix.index = [f"{name} ({side})" for name, side in zip(order["name"], order["side"], strict=True)]
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.16 * len(matrix) + 1.0))
+    image = _annotated_heatmap(ax, matrix, fmt=".1f")
+    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="mentions per 1,000 body words")
+    ax.set_title(f"Actor mentions per outlet (actors with ≥{min_mentions} body mentions)", loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def label_panels(use: pd.DataFrame, titles: dict[str, str]) -> Figure:
+    """One annotated heatmap per actor: the labels (rows) each outlet (columns) uses."""
+    apply_style()
+    actors = [a for a in titles if a in set(use["actor_id"])]
+    heights = [max(1, use[use["actor_id"] == a]["label"].nunique()) for a in actors]
+    fig, axes = plt.subplots(len(actors), 1, figsize=(COLUMN_WIDTH_IN, 0.17 * sum(heights) + 1.1 * len(actors)), gridspec_kw={"height_ratios": heights}, squeeze=False)
+    vmax = float(use["mentions_count"].max()) if len(use) else 1.0
+    for ax, actor_id in zip(axes[:, 0], actors, strict=True):
+        part = use[use["actor_id"] == actor_id]
+        matrix = part.pivot(index="label", columns="outlet_id", values="mentions_count")
+        matrix = matrix.loc[matrix.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+        _annotated_heatmap(ax, matrix, fmt=".0f", vmax=vmax)
+        ax.set_title(f"Words used for {titles[actor_id]} (mentions)", loc="left")
     fig.tight_layout()
     return fig

@@ -70,3 +70,61 @@ def line_role_scores(lines: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
         acc = float((scored[column] == scored[f"{column}_gold"]).mean()) if n else 1.0
         rows.append({"measure": f"{column}_accuracy", "precision": acc, "recall": acc, "f1": acc, "n_gold": n, "n_predicted": n})
     return pd.DataFrame(rows)
+
+
+def read_gold_mentions(path: str | Path = GOLD_DIR / "mentions.csv") -> pd.DataFrame:
+    """The hand-coded actor mentions of the seeds (raw-line offsets)."""
+    gold = read_csv(path)
+    for column in ("line_no", "start", "end"):
+        gold[column] = gold[column].astype(int)
+    return gold
+
+
+def _keys(frame: pd.DataFrame, columns: list[str]) -> set[tuple[object, ...]]:
+    return set(frame[columns].astype({c: int for c in ("line_no", "start", "end") if c in columns}).itertuples(index=False, name=None))
+
+
+def mention_scores(mentions: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Mention precision/recall/F1: exact span with actor id, exact span alone, and by ``how``."""
+    span = ["file", "line_no", "start", "end"]
+    rows = []
+    for measure, columns in (("span_and_actor", span + ["actor_id"]), ("span_only", span)):
+        s = prf(_keys(mentions, columns), _keys(gold, columns))
+        rows.append({"measure": measure, "precision": s.precision, "recall": s.recall, "f1": s.f1, "n_gold": s.gold, "n_predicted": s.predicted})
+    for how in sorted(set(gold["how"])):
+        g = gold[gold["how"] == how]
+        predicted_keys = _keys(mentions, span + ["actor_id"])
+        gold_keys = _keys(g, span + ["actor_id"])
+        found = len(gold_keys & predicted_keys)
+        rows.append({"measure": f"recall_{how}", "precision": float("nan"), "recall": found / len(gold_keys) if gold_keys else 1.0, "f1": float("nan"), "n_gold": len(gold_keys), "n_predicted": float("nan")})
+    return pd.DataFrame(rows)
+
+
+def mention_errors(mentions: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Every disagreement: false positives and false negatives, with an error kind.
+
+    Kinds: ``wrong_actor`` (same span, other id), ``boundary`` (overlapping spans),
+    ``spurious`` (predicted, no gold overlap), ``missed`` (gold, no prediction overlap).
+    """
+    span = ["file", "line_no", "start", "end"]
+    pred = mentions[span + ["text", "actor_id", "how"]].copy()
+    gold = gold[span + ["text", "actor_id", "how"]].copy()
+    for frame in (pred, gold):
+        for column in ("line_no", "start", "end"):
+            frame[column] = frame[column].astype(int)
+    merged = pred.merge(gold, on=span + ["actor_id"], how="outer", suffixes=("_pred", "_gold"), indicator=True)
+    rows = []
+    for r in merged[merged["_merge"] != "both"].to_dict("records"):
+        side = "predicted" if r["_merge"] == "left_only" else "gold"
+        suffix = "_pred" if side == "predicted" else "_gold"
+        other = gold if side == "predicted" else pred
+        same_line = other[(other["file"] == r["file"]) & (other["line_no"] == r["line_no"])]
+        overlap = same_line[(same_line["start"] < r["end"]) & (same_line["end"] > r["start"])]
+        if len(overlap) and ((overlap["start"] == r["start"]) & (overlap["end"] == r["end"])).any():
+            kind = "wrong_actor"
+        elif len(overlap):
+            kind = "boundary"
+        else:
+            kind = "spurious" if side == "predicted" else "missed"
+        rows.append({**{c: r[c] for c in span + ["actor_id"]}, "text": r["text" + suffix], "how": r["how" + suffix], "side": side, "kind": kind})
+    return pd.DataFrame(rows, columns=["file", "line_no", "start", "end", "text", "actor_id", "how", "side", "kind"]).sort_values(["file", "line_no", "start", "side"], kind="stable")

@@ -1,0 +1,330 @@
+"""Running the spaCy pipeline over parsed articles and tabulating what it finds.
+
+One spaCy ``Doc`` per article: its headline, standfirst, captions and body paragraphs in
+reading order, joined by blank lines, so that names resolve across the whole article.
+Every offset in the output tables is a character offset into the raw line of the seed
+file (``line_no``), so each row can be traced back to the text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from afstudy.cleaning import words
+from afstudy.gazetteer import Gazetteer
+from afstudy.io import write_csv
+from afstudy.parsing import Article, ParsedCorpus
+from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
+
+UNIT_ROLES = ("headline", "caption", "body")
+CANDIDATE_SKIP = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split()
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A text unit of an article (headline, standfirst, caption, paragraph, subheading)."""
+
+    unit_id: str
+    part: str
+    line_no: int
+    raw_offset: int  # where the unit's text starts in its raw line
+    doc_start: int  # where it starts in the article's Doc text
+    text: str
+
+    @property
+    def doc_end(self) -> int:
+        """End of the unit in the article's Doc text."""
+        return self.doc_start + len(self.text)
+
+
+@dataclass
+class ArticleDoc:
+    """A parsed article with its units and the processed spaCy Doc."""
+
+    article: Article
+    units: list[Unit]
+    doc: Doc
+
+    def unit_at(self, char: int) -> Unit:
+        """The unit containing Doc character offset ``char``."""
+        for unit in self.units:
+            if unit.doc_start <= char < unit.doc_end:
+                return unit
+        raise ValueError(f"offset {char} is outside every unit of {self.article.article_id}")
+
+
+def article_units(article: Article) -> list[Unit]:
+    """The article's text units in reading order, with stable ids."""
+    para_ids = {p.line_no: p.paragraph_id for p in article.paragraphs}
+    units: list[Unit] = []
+    counters: Counter[str] = Counter()
+    start = 0
+    for lr in article.lines:
+        if lr.role not in UNIT_ROLES or not lr.clean_text:
+            continue
+        part = lr.subrole
+        if lr.role == "body":
+            unit_id = para_ids[lr.line_no]
+        else:
+            letter = "h" if lr.role == "headline" else "c"
+            counters[letter] += 1
+            unit_id = f"{article.article_id}-{letter}{counters[letter]:02d}"
+        offset = len(lr.text) - len(lr.text.lstrip()) + len(lr.prefix)
+        units.append(Unit(unit_id, part, lr.line_no, offset, start, lr.clean_text))
+        start += len(lr.clean_text) + 2
+    return units
+
+
+def article_text(units: list[Unit]) -> str:
+    """The Doc text of an article: its units joined by blank lines."""
+    return "\n\n".join(u.text for u in units)
+
+
+def process_articles(nlp: Language, articles: list[Article], *, batch_size: int = 16, n_process: int = 1) -> Iterator[ArticleDoc]:
+    """Run the pipeline over articles (streaming, in order)."""
+    units = [article_units(a) for a in articles]
+    texts = (article_text(u) for u in units)
+    for article, unit_list, doc in zip(articles, units, nlp.pipe(texts, batch_size=batch_size, n_process=n_process), strict=True):
+        yield ArticleDoc(article, unit_list, doc)
+
+
+def _locate(ad: ArticleDoc, start_char: int, end_char: int) -> tuple[Unit, int, int]:
+    unit = ad.unit_at(start_char)
+    base = unit.raw_offset - unit.doc_start
+    return unit, start_char + base, end_char + base
+
+
+def _sentence_ids(ad: ArticleDoc) -> dict[int, tuple[str, int]]:
+    """Token index of each sentence start -> (sentence_id, sentence number in the unit)."""
+    ids: dict[int, tuple[str, int]] = {}
+    per_unit: Counter[str] = Counter()
+    for sent in ad.doc.sents:
+        stripped = sent.text.strip()
+        if not stripped:
+            continue
+        unit = ad.unit_at(sent.start_char + (len(sent.text) - len(sent.text.lstrip())))
+        per_unit[unit.unit_id] += 1
+        ids[sent.start] = (f"{unit.unit_id}-s{per_unit[unit.unit_id]:02d}", per_unit[unit.unit_id])
+    return ids
+
+
+def sentence_rows(ad: ArticleDoc) -> list[dict[str, object]]:
+    """One row per sentence of the article."""
+    rows = []
+    ids = _sentence_ids(ad)
+    for sent in ad.doc.sents:
+        if sent.start not in ids:
+            continue
+        lead = len(sent.text) - len(sent.text.lstrip())
+        text = sent.text.strip()
+        start_char = sent.start_char + lead
+        unit, start, end = _locate(ad, start_char, start_char + len(text))
+        sentence_id, number = ids[sent.start]
+        rows.append(
+            {
+                "article_id": ad.article.article_id,
+                "unit_id": unit.unit_id,
+                "part": unit.part,
+                "sentence_id": sentence_id,
+                "sentence_no": number,
+                "line_no": unit.line_no,
+                "start": start,
+                "end": end,
+                "words_count": len(words(text)),
+                "text": text,
+            }
+        )
+    return rows
+
+
+def _sentence_of(ad: ArticleDoc, ids: dict[int, tuple[str, int]], token_index: int) -> str:
+    sent = ad.doc[token_index].sent
+    return ids.get(sent.start, ("", 0))[0]
+
+
+def mention_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]]:
+    """One row per actor mention."""
+    ids = _sentence_ids(ad)
+    rows = []
+    for n, span in enumerate(ad.doc.spans[MENTIONS_KEY], start=1):
+        unit, start, end = _locate(ad, span.start_char, span.end_char)
+        actor = gazetteer.actors.get(span.label_)
+        rows.append(
+            {
+                "mention_id": f"{ad.article.article_id}-m{n:03d}",
+                "article_id": ad.article.article_id,
+                "outlet_id": ad.article.raw.meta.outlet_id,
+                "unit_id": unit.unit_id,
+                "part": unit.part,
+                "sentence_id": _sentence_of(ad, ids, span.start),
+                "file": ad.article.raw.meta.file,
+                "line_no": unit.line_no,
+                "start": start,
+                "end": end,
+                "text": span.text,
+                "actor_id": "" if span.label_ == UNRESOLVED else span.label_,
+                "side": actor.side if actor else "",
+                "actor_type": actor.type if actor else "",
+                "how": span.kb_id_,
+            }
+        )
+    return rows
+
+
+def place_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]]:
+    """One row per place use (a name used as a location, not as an actor)."""
+    ids = _sentence_ids(ad)
+    rows = []
+    for span in ad.doc.spans[PLACES_KEY]:
+        unit, start, end = _locate(ad, span.start_char, span.end_char)
+        place = gazetteer.places.get(span.label_)
+        country = place.country if place else (span.label_ if span.label_ in gazetteer.actors else "")
+        rows.append(
+            {
+                "article_id": ad.article.article_id,
+                "unit_id": unit.unit_id,
+                "sentence_id": _sentence_of(ad, ids, span.start),
+                "file": ad.article.raw.meta.file,
+                "line_no": unit.line_no,
+                "start": start,
+                "end": end,
+                "text": span.text,
+                "place_id": span.label_,
+                "country": country or "",
+                "cue": span.kb_id_,
+            }
+        )
+    return rows
+
+
+def candidate_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]]:
+    """Capitalised spans (and pretrained-NER entities) that no gazetteer entry covers."""
+    covered: set[int] = set()
+    for key in (MENTIONS_KEY, PLACES_KEY):
+        for span in ad.doc.spans[key]:
+            covered.update(range(span.start, span.end))
+    titles = {t.lower() for title in gazetteer.titles for t in title.split()}
+    rows = []
+    run: list[int] = []
+
+    def flush() -> None:
+        tokens = [ad.doc[i] for i in run]
+        while tokens and (tokens[0].is_stop or tokens[0].lower_ in titles):
+            tokens = tokens[1:]
+        if tokens and not (len(tokens) == 1 and tokens[0].is_sent_start):
+            rows.append({"text": " ".join(t.text for t in tokens), "source": "capitalised", "article_id": ad.article.article_id})
+        run.clear()
+
+    for tok in ad.doc:
+        capital = tok.is_alpha and tok.text[0].isupper() and tok.lower_ not in CANDIDATE_SKIP
+        if capital and tok.i not in covered and ad.unit_at(tok.idx).part != "headline":
+            run.append(tok.i)
+        elif run:
+            flush()
+    if run:
+        flush()
+    for ent in ad.doc.ents:
+        if not covered.intersection(range(ent.start, ent.end)):
+            rows.append({"text": ent.text, "source": f"ner:{ent.label_}", "article_id": ad.article.article_id})
+    return rows
+
+
+def actors_table(gazetteer: Gazetteer) -> pd.DataFrame:
+    """The gazetteer flattened: one row per actor."""
+    rows = []
+    for a in gazetteer.actors.values():
+        rows.append(
+            {
+                "actor_id": a.id,
+                "name": a.name,
+                "type": a.type,
+                "side": a.side,
+                "side_label": gazetteer.sides[a.side],
+                "affiliation": a.affiliation or "",
+                "affiliation_chain": " > ".join(gazetteer.ancestors(a.id)),
+                **{key: "; ".join(getattr(a, key)) for key in ("names", "aliases", "surnames", "descriptors", "labels", "metonyms")},
+            }
+        )
+    return pd.DataFrame(rows).sort_values("actor_id", kind="stable").reset_index(drop=True)
+
+
+def labels_table(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Outlet x actor x surface form used for it, with counts (the outlet's labels)."""
+    columns = ["outlet_id", "actor_id", "label", "how", "mentions_count"]
+    if mentions.empty:
+        return pd.DataFrame(columns=columns)
+    resolved = mentions[mentions["actor_id"] != ""].copy()
+    resolved["label"] = resolved["text"].str.replace(r"\s+", " ", regex=True)
+    grouped = resolved.groupby(["outlet_id", "actor_id", "label", "how"], sort=True).size().reset_index(name="mentions_count")
+    return grouped[columns]
+
+
+def candidates_table(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Candidate spans with their counts and the articles they occur in."""
+    columns = ["text", "source", "mentions_count", "articles_count", "articles"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows)
+    grouped = frame.groupby(["text", "source"], sort=True).agg(
+        mentions_count=("article_id", "size"),
+        articles_count=("article_id", "nunique"),
+        articles=("article_id", lambda s: "; ".join(sorted(set(s)))),
+    )
+    return grouped.reset_index().sort_values(["mentions_count", "text"], ascending=[False, True], kind="stable")[columns]
+
+
+@dataclass
+class Extraction:
+    """All tables of an extraction run."""
+
+    sentences: pd.DataFrame
+    mentions: pd.DataFrame
+    places: pd.DataFrame
+    actors: pd.DataFrame
+    labels: pd.DataFrame
+    candidates: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Table name -> frame, in output order."""
+        return dict(self.__dict__)
+
+
+SENTENCE_COLUMNS = ["article_id", "unit_id", "part", "sentence_id", "sentence_no", "line_no", "start", "end", "words_count", "text"]
+MENTION_COLUMNS = ["mention_id", "article_id", "outlet_id", "unit_id", "part", "sentence_id", "file", "line_no", "start", "end", "text", "actor_id", "side", "actor_type", "how"]
+PLACE_COLUMNS = ["article_id", "unit_id", "sentence_id", "file", "line_no", "start", "end", "text", "place_id", "country", "cue"]
+
+
+def extract(nlp: Language, parsed: ParsedCorpus, *, batch_size: int = 16, n_process: int = 1) -> Extraction:
+    """Run the pipeline over every parsed article and build the tables."""
+    gazetteer: Gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
+    sentences, mentions, places, candidates = [], [], [], []
+    for ad in process_articles(nlp, parsed.articles, batch_size=batch_size, n_process=n_process):
+        sentences += sentence_rows(ad)
+        mentions += mention_rows(ad, gazetteer)
+        places += place_rows(ad, gazetteer)
+        candidates += candidate_rows(ad, gazetteer)
+    mention_frame = pd.DataFrame(mentions, columns=MENTION_COLUMNS)
+    return Extraction(
+        sentences=pd.DataFrame(sentences, columns=SENTENCE_COLUMNS),
+        mentions=mention_frame,
+        places=pd.DataFrame(places, columns=PLACE_COLUMNS),
+        actors=actors_table(gazetteer),
+        labels=labels_table(mention_frame),
+        candidates=candidates_table(candidates),
+    )
+
+
+def write_extraction(result: Extraction, out_dir: str | Path) -> dict[str, Path]:
+    """Write every extraction table as CSV into ``out_dir``."""
+    out = Path(out_dir)
+    return {name: write_csv(frame, out / f"{name}.csv") for name, frame in result.tables().items()}
