@@ -55,7 +55,11 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 $(BUILD)/01-corpus.ipynb: notebooks/01-corpus.ipynb $(SEEDS) data/outlets.yaml data/gold/line_roles.csv $(AFSTUDY_SRC) | $(ENV_STAMP)
 	$(call run_notebook,$<,$@,-p corpus_dir seeds -p outlets_file data/outlets.yaml)
 
-NOTEBOOK_RUNS := $(BUILD)/01-corpus.ipynb
+# ---- 02 actors: mentions, places, labels ------------------------------------
+$(BUILD)/02-actors.ipynb: notebooks/02-actors.ipynb $(SEEDS) data/outlets.yaml data/actors.yaml data/gold/mentions.csv $(AFSTUDY_SRC) | $(ENV_STAMP)
+	$(call run_notebook,$<,$@,-p corpus_dir seeds -p gazetteer_file data/actors.yaml)
+
+NOTEBOOK_RUNS := $(BUILD)/01-corpus.ipynb $(BUILD)/02-actors.ipynb
 
 figures: $(NOTEBOOK_RUNS) ## Rebuild every table and figure from the seeds (only what changed).
 

@@ -68,6 +68,10 @@ class Gazetteer:
     place_prepositions: frozenset[str]
     place_verbs: frozenset[str]
     place_following: frozenset[str]
+    actor_following: frozenset[str] = frozenset()
+    not_place_after: dict[str, frozenset[str]] = field(default_factory=dict)
+    location_nouns: frozenset[str] = frozenset()
+    list_words: frozenset[str] = frozenset()
     actors: dict[str, Actor] = field(default_factory=dict)
     places: dict[str, Place] = field(default_factory=dict)
 
@@ -148,6 +152,10 @@ def load_gazetteer(path: str | Path = ACTORS_FILE) -> Gazetteer:
         place_prepositions=frozenset(w.lower() for w in cues.get("prepositions", [])),
         place_verbs=frozenset(w.lower() for w in cues.get("verbs", [])),
         place_following=frozenset(w.lower() for w in cues.get("following", [])),
+        actor_following=frozenset(w.lower() for w in cues.get("actor_following", [])),
+        not_place_after={str(k).lower(): frozenset(w.lower() for w in v) for k, v in (cues.get("not_place_after") or {}).items()},
+        location_nouns=frozenset(w.lower() for w in cues.get("location_nouns", [])),
+        list_words=frozenset(w.lower() for w in cues.get("list_words", [])),
     )
     items = data.get("actors")
     if not isinstance(items, list) or not items:

@@ -35,7 +35,7 @@ CLOSERS = frozenset({"”", "’", '"', "'", ")", "]"})
 PRIORITY = {"name": 0, "alias": 1, "metonym": 2, "place": 3, "surname": 4, "descriptor": 5, "label": 6}
 CASE_SENSITIVE = frozenset({"name", "alias", "metonym", "place", "surname"})
 # An abbreviation's final period followed by a hyphen and a capital: "U.S.-Taliban".
-EXTRA_INFIXES = [r"(?<=[A-Z]\.)[-–](?=[A-Z])"]
+EXTRA_INFIXES = [r"(?<=[A-Z]\.)[-–](?=[A-Za-z])"]
 
 
 def customize_tokenizer(nlp: Language) -> None:
@@ -160,7 +160,8 @@ class ActorFinder:
 
     def _descriptor_is_attached(self, doc: Doc, cand: Candidate, by_start: dict[int, list[Candidate]], by_end: dict[int, list[Candidate]]) -> bool:
         """A descriptor next to a person's name ("Taliban spokesman Mohammad Naeem",
-        "Zamir Kabulov, Russia's special envoy") modifies it and is not a mention itself."""
+        "Zamir Kabulov, the deputy head", "Zamir Kabulov is Russia's special envoy")
+        modifies it and is not a mention itself."""
         owners = cand.kinds["descriptor"]
         if not any(self.gazetteer.actors[i].type == "person" for i in owners):
             return False
@@ -170,24 +171,50 @@ class ActorFinder:
         if any(self._is_person_name(c) for c in by_start.get(j, [])):
             return True
         k = cand.start
-        while k > 0 and cand.start - k < 1 and doc[k - 1].text == ",":
+        while k > 0 and cand.start - k < 2 and doc[k - 1].lower_ in {",", "the", "is", "was"}:
             k -= 1
         return any(self._is_person_name(c) for c in by_end.get(k, []))
 
-    def _place_cue(self, doc: Doc, cand: Candidate) -> str:
-        """Why a place-capable name is used as a location here ('' when it is not)."""
-        if cand.start > 0:
-            prev = doc[cand.start - 1].lower_
-            if prev in self.gazetteer.place_prepositions:
-                return f"preposition:{prev}"
-            if prev in self.gazetteer.place_verbs:
-                return f"verb:{prev}"
-        if "metonym" in cand.kinds and cand.end < len(doc):
-            nxt = doc[cand.end].lower_
-            if nxt in ("-", "–") and cand.end + 1 < len(doc):
-                nxt = "-" + doc[cand.end + 1].lower_
-            if nxt in self.gazetteer.place_following:
-                return f"following:{nxt}"
+    def _next_word(self, doc: Doc, end: int) -> str:
+        """The word after a span, with a hyphen joined on ("-based", "-led")."""
+        if end >= len(doc):
+            return ""
+        word = doc[end].lower_
+        if word in ("-", "–") and end + 1 < len(doc) and doc[end].whitespace_ == "":
+            return "-" + doc[end + 1].lower_
+        return word
+
+    def _place_cue(self, doc: Doc, cand: Candidate, last_place_end: int | None) -> str:
+        """Why a place-capable name is used as a location here ('' when it is an actor).
+
+        In order: a possessive or an agentive compound ("Kabul's stance", "U.S.-led")
+        makes it an actor; a state name continuing a place or a list of places ("Doha,
+        Qatar"; "to Afghanistan, Pakistan and Qatar"), a location noun with "of" ("the
+        Gulf state of Qatar"), a locative preposition or motion verb before it, or an
+        attributive noun after it ("the Moscow talks", "Kabul-based") make it a place;
+        some prepositions do not after certain words ("ambassador to Russia",
+        "officials from Afghanistan").
+        """
+        gaz = self.gazetteer
+        after = self._next_word(doc, cand.end)
+        if after in ("'s", "’s", "'", "’") or after in gaz.actor_following:
+            return ""
+        before = doc[cand.start - 1].lower_ if cand.start > 0 else ""
+        if last_place_end is not None and "metonym" not in cand.kinds:
+            between = [t.lower_ for t in doc[last_place_end : cand.start]]
+            if between and all(w in gaz.list_words for w in between):
+                return "list:" + "_".join(between)
+        if before == "of" and cand.start > 1 and doc[cand.start - 2].lower_ in gaz.location_nouns:
+            return f"of:{doc[cand.start - 2].lower_}"
+        if before in gaz.place_prepositions:
+            head = doc[cand.start - 2].lower_ if cand.start > 1 else ""
+            if head in gaz.not_place_after.get(before, frozenset()):
+                return ""
+            return f"preposition:{before}"
+        if before in gaz.place_verbs:
+            return f"verb:{before}"
+        if after in gaz.place_following and ("metonym" in cand.kinds or "place" in cand.kinds):
+            return f"following:{after}"
         return ""
 
     def _classify(self, doc: Doc, cands: list[Candidate]) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
@@ -199,6 +226,7 @@ class ActorFinder:
             by_end.setdefault(c.end, []).append(c)
         actors: list[Candidate] = []
         places: list[tuple[Candidate, str]] = []
+        last_place_end: int | None = None
         for c in cands:
             if "label" in c.kinds and self.label_requires_determiner and len(c.kinds) == 1:
                 if c.start == 0 or doc[c.start - 1].lower_ != "the":
@@ -207,9 +235,12 @@ class ActorFinder:
                 continue
             states = [i for i in c.kinds.get("name", []) + c.kinds.get("alias", []) if self.gazetteer.actors[i].type == "state"]
             place_capable = "place" in c.kinds or "metonym" in c.kinds or bool(states)
-            cue = self._place_cue(doc, c) if place_capable else ""
-            if cue or (c.kinds.keys() == {"place"}):
-                places.append((c, cue or "place_name"))
+            cue = self._place_cue(doc, c, last_place_end) if place_capable else ""
+            if c.kinds.keys() == {"place"}:
+                cue = cue or "place_name"
+            if cue:
+                places.append((c, cue))
+                last_place_end = c.end
             else:
                 actors.append(c)
         return actors, places

@@ -109,17 +109,22 @@ def corpus_overview(articles: pd.DataFrame) -> Figure:
     return fig
 
 
-def _annotated_heatmap(ax: plt.Axes, matrix: pd.DataFrame, *, fmt: str, cmap: str = "cividis", vmax: float | None = None) -> matplotlib.image.AxesImage:
-    """Draw ``matrix`` as a heatmap with each cell's value written in it."""
+def _annotated_heatmap(ax: plt.Axes, matrix: pd.DataFrame, *, fmt: str, cmap: str = "cividis_r", vmax: float | None = None) -> matplotlib.image.AxesImage:
+    """Draw ``matrix`` as a heatmap (zeros left white) with each non-zero value written in it."""
     values = matrix.to_numpy(dtype=float)
     top = vmax if vmax is not None else (values.max() if values.size and values.max() > 0 else 1.0)
-    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=top, aspect="auto")
+    colours = matplotlib.colormaps[cmap].copy()
+    colours.set_bad("white")
+    image = ax.imshow(np.ma.masked_equal(values, 0), cmap=colours, vmin=0, vmax=top, aspect="auto", interpolation="nearest")
     for (r, c), v in np.ndenumerate(values):
         if v:
-            ax.text(c, r, format(v, fmt), ha="center", va="center", fontsize=5.5, color="white" if v < 0.6 * top else "black")
+            ax.text(c, r, format(v, fmt), ha="center", va="center", fontsize=5, color="black" if v < 0.55 * top else "white")
     ax.set_xticks(range(matrix.shape[1]), list(matrix.columns), rotation=45, ha="right")
     ax.set_yticks(range(matrix.shape[0]), list(matrix.index))
-    ax.tick_params(length=0)
+    ax.set_xticks(np.arange(-0.5, matrix.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, matrix.shape[0]), minor=True)
+    ax.grid(which="minor", color=OKABE_ITO["grey"], linewidth=0.3)
+    ax.tick_params(which="both", length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     return image
@@ -137,12 +142,16 @@ def mention_heatmap(rates: pd.DataFrame, sides: list[str], *, min_mentions: int 
         .sort_values(["side_rank", "total", "actor_id"], ascending=[True, False, True], kind="stable")
     )
     matrix = r.pivot(index="actor_id", columns="outlet_id", values="mentions_per_1000_words").loc[order["actor_id"]]
-    matrix.index = [f"{name} ({side})" for name, side in zip(order["name"], order["side"], strict=True)]
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.16 * len(matrix) + 1.0))
+    matrix.index = list(order["name"])
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.13 * len(matrix) + 1.3), layout="constrained")
     image = _annotated_heatmap(ax, matrix, fmt=".1f")
-    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="mentions per 1,000 body words")
-    ax.set_title(f"Actor mentions per outlet (actors with ≥{min_mentions} body mentions)", loc="left")
-    fig.tight_layout()
+    bounds = order["side"].ne(order["side"].shift()).to_numpy().nonzero()[0]
+    for b, side in zip(bounds, order["side"].iloc[bounds], strict=True):
+        if b:
+            ax.axhline(b - 0.5, color=OKABE_ITO["black"], linewidth=0.8)
+        ax.text(matrix.shape[1] - 0.4, b - 0.45, side.replace("_", " "), fontsize=5, va="top", ha="left", style="italic", clip_on=False)
+    fig.colorbar(image, ax=ax, location="bottom", fraction=0.04, pad=0.01, aspect=30, label="mentions per 1,000 body words")
+    ax.set_title(f"Actor mentions per outlet (≥{min_mentions} body mentions)", loc="left")
     return fig
 
 
@@ -151,7 +160,7 @@ def label_panels(use: pd.DataFrame, titles: dict[str, str]) -> Figure:
     apply_style()
     actors = [a for a in titles if a in set(use["actor_id"])]
     heights = [max(1, use[use["actor_id"] == a]["label"].nunique()) for a in actors]
-    fig, axes = plt.subplots(len(actors), 1, figsize=(COLUMN_WIDTH_IN, 0.17 * sum(heights) + 1.1 * len(actors)), gridspec_kw={"height_ratios": heights}, squeeze=False)
+    fig, axes = plt.subplots(len(actors), 1, figsize=(COLUMN_WIDTH_IN, 0.15 * sum(heights) + 0.9 * len(actors)), gridspec_kw={"height_ratios": heights}, squeeze=False, layout="constrained")
     vmax = float(use["mentions_count"].max()) if len(use) else 1.0
     for ax, actor_id in zip(axes[:, 0], actors, strict=True):
         part = use[use["actor_id"] == actor_id]
@@ -159,5 +168,4 @@ def label_panels(use: pd.DataFrame, titles: dict[str, str]) -> Figure:
         matrix = matrix.loc[matrix.sum(axis=1).sort_values(ascending=False, kind="stable").index]
         _annotated_heatmap(ax, matrix, fmt=".0f", vmax=vmax)
         ax.set_title(f"Words used for {titles[actor_id]} (mentions)", loc="left")
-    fig.tight_layout()
     return fig

@@ -128,3 +128,17 @@ def mention_errors(mentions: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
             kind = "spurious" if side == "predicted" else "missed"
         rows.append({**{c: r[c] for c in span + ["actor_id"]}, "text": r["text" + suffix], "how": r["how" + suffix], "side": side, "kind": kind})
     return pd.DataFrame(rows, columns=["file", "line_no", "start", "end", "text", "actor_id", "how", "side", "kind"]).sort_values(["file", "line_no", "start", "side"], kind="stable")
+
+
+def read_gold_places(path: str | Path = GOLD_DIR / "places.csv") -> pd.DataFrame:
+    """The hand-coded place uses of the seeds."""
+    gold = read_csv(path)
+    for column in ("line_no", "start", "end"):
+        gold[column] = gold[column].astype(int)
+    return gold
+
+
+def place_scores(places: pd.DataFrame, gold: pd.DataFrame) -> PRF:
+    """Exact-span precision/recall of place uses (a span coded as a place, not an actor)."""
+    span = ["file", "line_no", "start", "end"]
+    return prf(_keys(places, span), _keys(gold, span))
