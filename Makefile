@@ -59,7 +59,11 @@ $(BUILD)/01-corpus.ipynb: notebooks/01-corpus.ipynb $(SEEDS) data/outlets.yaml d
 $(BUILD)/02-actors.ipynb: notebooks/02-actors.ipynb $(SEEDS) data/outlets.yaml data/actors.yaml data/gold/mentions.csv $(AFSTUDY_SRC) | $(ENV_STAMP)
 	$(call run_notebook,$<,$@,-p corpus_dir seeds -p gazetteer_file data/actors.yaml)
 
-NOTEBOOK_RUNS := $(BUILD)/01-corpus.ipynb $(BUILD)/02-actors.ipynb
+# ---- 03 quotes: quotes, speakers, sourcing ----------------------------------
+$(BUILD)/03-quotes.ipynb: notebooks/03-quotes.ipynb $(SEEDS) data/outlets.yaml data/actors.yaml data/quotes.yaml data/gold/quotes.csv $(AFSTUDY_SRC) | $(ENV_STAMP)
+	$(call run_notebook,$<,$@,-p corpus_dir seeds -p quote_rules_file data/quotes.yaml)
+
+NOTEBOOK_RUNS := $(BUILD)/01-corpus.ipynb $(BUILD)/02-actors.ipynb $(BUILD)/03-quotes.ipynb
 
 figures: $(NOTEBOOK_RUNS) ## Rebuild every table and figure from the seeds (only what changed).
 

@@ -22,72 +22,13 @@ from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
 from afstudy.parsing import Article, ParsedCorpus
 from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
+from afstudy.quotes import QUOTE_COLUMNS, QuoteRules, load_quote_rules, quote_rows
+from afstudy.units import ArticleDoc, Unit, article_text, article_units
 
-UNIT_ROLES = ("headline", "caption", "body")
 CANDIDATE_SKIP = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
     "august september october november december".split()
 )
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A text unit of an article (headline, standfirst, caption, paragraph, subheading)."""
-
-    unit_id: str
-    part: str
-    line_no: int
-    raw_offset: int  # where the unit's text starts in its raw line
-    doc_start: int  # where it starts in the article's Doc text
-    text: str
-
-    @property
-    def doc_end(self) -> int:
-        """End of the unit in the article's Doc text."""
-        return self.doc_start + len(self.text)
-
-
-@dataclass
-class ArticleDoc:
-    """A parsed article with its units and the processed spaCy Doc."""
-
-    article: Article
-    units: list[Unit]
-    doc: Doc
-
-    def unit_at(self, char: int) -> Unit:
-        """The unit containing Doc character offset ``char``."""
-        for unit in self.units:
-            if unit.doc_start <= char < unit.doc_end:
-                return unit
-        raise ValueError(f"offset {char} is outside every unit of {self.article.article_id}")
-
-
-def article_units(article: Article) -> list[Unit]:
-    """The article's text units in reading order, with stable ids."""
-    para_ids = {p.line_no: p.paragraph_id for p in article.paragraphs}
-    units: list[Unit] = []
-    counters: Counter[str] = Counter()
-    start = 0
-    for lr in article.lines:
-        if lr.role not in UNIT_ROLES or not lr.clean_text:
-            continue
-        part = lr.subrole
-        if lr.role == "body":
-            unit_id = para_ids[lr.line_no]
-        else:
-            letter = "h" if lr.role == "headline" else "c"
-            counters[letter] += 1
-            unit_id = f"{article.article_id}-{letter}{counters[letter]:02d}"
-        offset = len(lr.text) - len(lr.text.lstrip()) + len(lr.prefix)
-        units.append(Unit(unit_id, part, lr.line_no, offset, start, lr.clean_text))
-        start += len(lr.clean_text) + 2
-    return units
-
-
-def article_text(units: list[Unit]) -> str:
-    """The Doc text of an article: its units joined by blank lines."""
-    return "\n\n".join(u.text for u in units)
 
 
 def process_articles(nlp: Language, articles: list[Article], *, batch_size: int = 16, n_process: int = 1) -> Iterator[ArticleDoc]:
@@ -293,6 +234,7 @@ class Extraction:
     actors: pd.DataFrame
     labels: pd.DataFrame
     candidates: pd.DataFrame
+    quotes: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Table name -> frame, in output order."""
@@ -304,15 +246,17 @@ MENTION_COLUMNS = ["mention_id", "article_id", "outlet_id", "unit_id", "part", "
 PLACE_COLUMNS = ["article_id", "unit_id", "sentence_id", "file", "line_no", "start", "end", "text", "place_id", "country", "cue"]
 
 
-def extract(nlp: Language, parsed: ParsedCorpus, *, batch_size: int = 16, n_process: int = 1) -> Extraction:
+def extract(nlp: Language, parsed: ParsedCorpus, *, quote_rules: QuoteRules | None = None, batch_size: int = 16, n_process: int = 1) -> Extraction:
     """Run the pipeline over every parsed article and build the tables."""
     gazetteer: Gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
-    sentences, mentions, places, candidates = [], [], [], []
+    rules = quote_rules or load_quote_rules()
+    sentences, mentions, places, candidates, quotes = [], [], [], [], []
     for ad in process_articles(nlp, parsed.articles, batch_size=batch_size, n_process=n_process):
         sentences += sentence_rows(ad)
         mentions += mention_rows(ad, gazetteer)
         places += place_rows(ad, gazetteer)
         candidates += candidate_rows(ad, gazetteer)
+        quotes += quote_rows(ad, gazetteer, rules)
     mention_frame = pd.DataFrame(mentions, columns=MENTION_COLUMNS)
     return Extraction(
         sentences=pd.DataFrame(sentences, columns=SENTENCE_COLUMNS),
@@ -321,10 +265,15 @@ def extract(nlp: Language, parsed: ParsedCorpus, *, batch_size: int = 16, n_proc
         actors=actors_table(gazetteer),
         labels=labels_table(mention_frame),
         candidates=candidates_table(candidates),
+        quotes=pd.DataFrame(quotes, columns=QUOTE_COLUMNS),
     )
 
 
-def write_extraction(result: Extraction, out_dir: str | Path) -> dict[str, Path]:
-    """Write every extraction table as CSV into ``out_dir``."""
+ACTOR_TABLES: tuple[str, ...] = ("sentences", "mentions", "places", "actors", "labels", "candidates")
+
+
+def write_extraction(result: Extraction, out_dir: str | Path, names: tuple[str, ...] | None = None) -> dict[str, Path]:
+    """Write extraction tables (all, or those in ``names``) as CSV into ``out_dir``."""
     out = Path(out_dir)
-    return {name: write_csv(frame, out / f"{name}.csv") for name, frame in result.tables().items()}
+    tables = result.tables()
+    return {name: write_csv(tables[name], out / f"{name}.csv") for name in (names or tuple(tables))}

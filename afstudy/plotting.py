@@ -169,3 +169,43 @@ def label_panels(use: pd.DataFrame, titles: dict[str, str]) -> Figure:
         _annotated_heatmap(ax, matrix, fmt=".0f", vmax=vmax)
         ax.set_title(f"Words used for {titles[actor_id]} (mentions)", loc="left")
     return fig
+
+
+SIDE_COLOURS: dict[str, str] = {
+    "russia": OKABE_ITO["vermillion"],
+    "taliban": OKABE_ITO["green"],
+    "united_states": OKABE_ITO["blue"],
+    "afghan_government": OKABE_ITO["orange"],
+    "other_afghan": OKABE_ITO["yellow"],
+    "regional_states": OKABE_ITO["purple"],
+    "international": OKABE_ITO["sky_blue"],
+    "media": OKABE_ITO["black"],
+    "unknown": OKABE_ITO["grey"],
+}
+
+
+def sourcing_bars(sourcing: pd.DataFrame, sides: list[str]) -> Figure:
+    """Share of quoted words per speaker side, one stacked bar per outlet; anonymous
+    quotes hatched; the number of quotes printed at the end of each bar."""
+    apply_style()
+    outlets = sorted(sourcing["outlet_id"].unique())
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.32 * len(outlets) + 1.2), layout="constrained")
+    left = np.zeros(len(outlets))
+    present = [s for s in [*sides, "unknown"] if sourcing.loc[sourcing["side"] == s, "quotes_count"].sum() > 0]
+    for side in present:
+        part = sourcing[sourcing["side"] == side].set_index("outlet_id").reindex(outlets)
+        share = part["quoted_words_share"].to_numpy(dtype=float)
+        anonymous = part["anonymous_share"].to_numpy(dtype=float)
+        colour = SIDE_COLOURS.get(side, OKABE_ITO["grey"])
+        ax.barh(outlets, share * (1 - anonymous), left=left, color=colour, height=0.6, label=side.replace("_", " "))
+        ax.barh(outlets, share * anonymous, left=left + share * (1 - anonymous), color=colour, height=0.6, hatch="////", edgecolor="white", linewidth=0)
+        left += share
+    totals = sourcing.groupby("outlet_id")["quotes_count"].sum().reindex(outlets)
+    for y, n in enumerate(totals):
+        ax.text(1.01, y, f"n={n}", va="center", fontsize=5.5)
+    ax.set_xlim(0, 1)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of quoted words (hatched: anonymous source)")
+    ax.set_title("Who is quoted: quoted words by speaker side", loc="left")
+    ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.24), fontsize=5.5)
+    return fig

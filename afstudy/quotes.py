@@ -20,10 +20,12 @@ from afstudy.gazetteer import Gazetteer
 from afstudy.io import load_yaml_with_lines
 from afstudy.paths import DATA_DIR
 from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
+from afstudy.units import ArticleDoc, Unit
 
 QUOTE_RULES_FILE: Path = DATA_DIR / "quotes.yaml"
 DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT_DOUBLE = "“", "”", '"'
 SINGLE_OPEN, SINGLE_CLOSE, STRAIGHT_SINGLE = "‘", "’", "'"
+DASHES = ("- ", "– ", "— ")  # a paragraph opening with a dash is a quote ("- We regret … - Lavrov said")
 QUOTE_COLUMNS = [
     "quote_id", "article_id", "outlet_id", "unit_id", "part", "file", "line_no", "start", "end_line_no", "end",
     "text", "kind", "cue", "speaker_text", "speaker_actor_id", "speaker_side", "is_anonymous", "is_unbalanced",
@@ -35,15 +37,17 @@ class QuoteRules:
     """The attribution rules of ``data/quotes.yaml``."""
 
     cues: frozenset[str]
+    object_cues: frozenset[str]
     partial_only_cues: frozenset[str]
     prepositional_cues: tuple[tuple[str, ...], ...]
     continuation_cues: frozenset[str]
-    skip_after_cue: frozenset[str]
+    cue_adjuncts: frozenset[str]
     speaker_skip: frozenset[str]
     clause_breaks: frozenset[str]
     speaker_breaks: frozenset[str]
     term_markers: frozenset[str]
     pronouns: frozenset[str]
+    possessive_heads: frozenset[str]
     anonymous_heads: dict[str, str]
     side_words: dict[str, str]
     min_indirect_words: int
@@ -76,15 +80,17 @@ def load_quote_rules(path: str | Path = QUOTE_RULES_FILE) -> QuoteRules:
         numbers[key] = data[key]
     return QuoteRules(
         cues=words_of("cues"),
+        object_cues=words_of("object_cues"),
         partial_only_cues=words_of("partial_only_cues"),
         prepositional_cues=tuple(tuple(c.split()) for c in sorted(words_of("prepositional_cues"))),
         continuation_cues=words_of("continuation_cues"),
-        skip_after_cue=words_of("skip_after_cue"),
+        cue_adjuncts=words_of("cue_adjuncts"),
         speaker_skip=words_of("speaker_skip"),
         clause_breaks=words_of("clause_breaks"),
         speaker_breaks=words_of("speaker_breaks"),
         term_markers=words_of("term_markers"),
         pronouns=words_of("pronouns"),
+        possessive_heads=words_of("possessive_heads"),
         anonymous_heads=mapping("anonymous_heads"),
         side_words=mapping("side_words"),
         **numbers,
@@ -145,8 +151,14 @@ def find_segments(unit_text: str) -> list[tuple[int, int, str, str, bool]]:
     Double quotes (curly or straight) pair at the top level; single quotes pair only
     outside double quotes and never at an apostrophe ("It’s", "Taliban’s"). A quote
     still open at the end of the unit is closed there and flagged unbalanced; a pair of
-    different styles (“… ") is flagged too.
+    different styles (“… ") is flagged too. A unit that opens with a dash is a dash quote
+    that runs to the next spaced dash (its attribution follows) or to the unit end.
     """
+    if unit_text.startswith(DASHES):
+        closing = re.search(r"\s[-–—]\s", unit_text[2:])
+        if closing:
+            return [(2, 2 + closing.start(), unit_text[:2], unit_text[2 + closing.start() : 2 + closing.end() - 1], False)]
+        return [(2, len(unit_text), unit_text[:2], "", False)]
     out = []
     i, n = 0, len(unit_text)
     while i < n:
@@ -180,26 +192,31 @@ def find_segments(unit_text: str) -> list[tuple[int, int, str, str, bool]]:
 class QuoteFinder:
     """Quotes and speakers of one processed article Doc."""
 
-    def __init__(self, doc: Doc, units: list[tuple[int, int, str]], gazetteer: Gazetteer, rules: QuoteRules) -> None:
+    def __init__(self, doc: Doc, units: list[Unit], gazetteer: Gazetteer, rules: QuoteRules) -> None:
         self.doc = doc
-        self.units = units  # (doc_start, doc_end, part) per text unit
+        self.units = units
         self.gazetteer = gazetteer
         self.rules = rules
         self.mentions: list[Span] = list(doc.spans[MENTIONS_KEY])
         self.places: list[Span] = list(doc.spans[PLACES_KEY])
         self.segments: list[Segment] = []
         self.anonymous_by_head: dict[str, Speaker] = {}
+        # (token, actor id) of every person quoted so far: "he said" continues the last one
+        self.person_speakers: list[tuple[int, str]] = []
 
     # -- helpers ----------------------------------------------------------------------
     def _inside_segment(self, char: int) -> Segment | None:
         return next((s for s in self.segments if s.start - 1 <= char < s.end + 1), None)
 
     def _unit_index(self, char: int) -> int:
-        return next(i for i, (a, b, _) in enumerate(self.units) if a <= char <= b)
+        return next(i for i, u in enumerate(self.units) if u.doc_start <= char <= u.doc_end)
 
     def _token_at(self, char: int) -> int:
-        span = self.doc.char_span(char, char + 1, alignment_mode="expand")
-        return span.start if span is not None else 0
+        """Index of the first token starting at or after ``char``."""
+        for tok in self.doc[self.doc[0].i :] if len(self.doc) else []:
+            if tok.idx >= char:
+                return tok.i
+        return len(self.doc)
 
     def _mentions_in(self, start_tok: int, end_tok: int) -> list[Span]:
         return [m for m in self.mentions if m.start >= start_tok and m.end <= end_tok]
@@ -225,6 +242,9 @@ class QuoteFinder:
         text = self.doc[a:b].text
         lowers = [t.lower_ for t in toks]
         if len(toks) == 1 and lowers[0] in self.rules.pronouns:
+            quoted = [actor for pos, actor in self.person_speakers if pos < a]
+            if quoted:
+                return self._actor_speaker(text, quoted[-1])
             person = self._last_person_before(a)
             if person is None:
                 return Speaker(text=text)
@@ -239,12 +259,28 @@ class QuoteFinder:
             return Speaker(text=text, side=earlier.side, is_anonymous=True, head=heads[-1])
         if len({m.label_ for m in resolved}) > 1 and "and" in lowers and not any(self._is_person(m) for m in resolved):
             return Speaker(text=text)  # a joint source: "Washington and Afghanistan have said"
+        possessor = self._possessor_speaker(resolved, b)
+        if possessor is not None:
+            return self._actor_speaker(text, possessor)
         people = [m for m in resolved if self._is_person(m)]
         pick = people or resolved
         if not pick:
             return Speaker(text=text)
         chosen = pick[-1] if prefer_last else pick[0]
         return self._actor_speaker(text, chosen.label_)
+
+    def _possessor_speaker(self, resolved: list[Span], end_tok: int) -> str | None:
+        """ "President Joe Biden's administration said": the speaker is the person's body
+        or state (its nearest ancestor that is not a person), not the person."""
+        if not resolved:
+            return None
+        last = resolved[-1]
+        rest = [t.lower_ for t in self.doc[last.end : end_tok]]
+        if len(rest) == 2 and rest[0] in ("'s", "’s") and rest[1] in self.rules.possessive_heads and self._is_person(last):
+            for ancestor in self.gazetteer.ancestors(last.label_):
+                if self.gazetteer.actors[ancestor].type in ("state", "body"):
+                    return ancestor
+        return None
 
     def _is_person(self, mention: Span) -> bool:
         actor = self.gazetteer.actors.get(mention.label_)
@@ -274,3 +310,413 @@ class QuoteFinder:
         speaker = Speaker(text=text, side=side, is_anonymous=True, head=head)
         self.anonymous_by_head[head] = speaker
         return speaker
+
+    # -- cues -------------------------------------------------------------------------
+    def _outside(self, token_index: int) -> bool:
+        return self._inside_segment(self.doc[token_index].idx) is None
+
+    def _cues(self, sent: Span) -> list[tuple[int, int, str]]:
+        """Cue tokens of a sentence outside quote marks: (first token, last token + 1, kind)."""
+        found = []
+        i = sent.start
+        while i < sent.end:
+            tok = self.doc[i]
+            lowered = tok.lower_
+            multi = next((c for c in self.rules.prepositional_cues if [t.lower_ for t in self.doc[i : i + len(c)]] == list(c)), None)
+            if multi and self._outside(i):
+                found.append((i, i + len(multi), "prepositional"))
+                i += len(multi)
+                continue
+            if self._outside(i):
+                if lowered in self.rules.continuation_cues and i > sent.start and self.doc[i - 1].text == ",":
+                    found.append((i, i + 1, "continuation"))
+                elif lowered in self.rules.cues and not self._is_adjectival(i, sent):
+                    found.append((i, i + 1, "verb"))
+                elif lowered in self.rules.partial_only_cues:
+                    found.append((i, i + 1, "partial_only"))
+            i += 1
+        return found
+
+    def _is_adjectival(self, i: int, sent: Span) -> bool:
+        """ "the officially announced contact": a cue used as an adjective."""
+        j = i - 1
+        if j >= sent.start and self.doc[j].lower_.endswith("ly"):
+            j -= 1
+        return j >= sent.start and self.doc[j].lower_ in ("the", "a", "an")
+
+    def _content_start(self, cue_end: int, sent_end: int, cue_word: str) -> int:
+        """First token of the reported clause after a cue (adjuncts and 'that' skipped)."""
+        i = cue_end
+        if cue_word in ("told", "tells", "tell"):
+            that = next((k for k in range(i, min(i + 8, sent_end)) if self.doc[k].lower_ == "that"), None)
+            return that + 1 if that is not None else i
+        while i < sent_end:
+            word = self.doc[i].lower_
+            if word == "that" or word in self.rules.cue_adjuncts:
+                i += 1
+                continue
+            if word in ("on", "in", "at", "this", "last", "a", "an", "the") and i + 1 < sent_end:
+                ahead = [self.doc[k].lower_ for k in range(i + 1, min(i + 3, sent_end))]
+                stop = next((n for n, w in enumerate(ahead) if w in self.rules.cue_adjuncts), None)
+                if stop is not None:
+                    i = i + 1 + stop + 1
+                    continue
+            break
+        return i
+
+    def _clause(self, start: int, end: int, other_cues: list[int]) -> tuple[int, int] | None:
+        """Trim a reported clause [start, end) to its words; None when too short.
+
+        It ends before a comma that introduces a continuation cue or another cue's clause;
+        a clause whose core (up to ", but …") is shorter than min_indirect_words is dropped.
+        """
+        for k in range(start, end):
+            tok = self.doc[k]
+            if tok.text == "," and k + 1 < end and (self.doc[k + 1].lower_ in self.rules.continuation_cues):
+                end = k
+                break
+            if k + 1 in other_cues or (k + 2 in other_cues and self.doc[k + 1].lower_ in ("but", "and")):
+                if tok.text == "," or tok.lower_ in ("but", "and"):
+                    end = k
+                    break
+        while start < end and (self.doc[start].is_punct and self.doc[start].text not in "“\"‘'"):
+            start += 1
+        while end > start and self.doc[end - 1].is_space:
+            end -= 1
+        if start >= end:
+            return None
+        core_end = end
+        for k in range(start, end - 1):
+            if self.doc[k].text == "," and self.doc[k + 1].lower_ in self.rules.clause_breaks:
+                core_end = k
+                break
+        if len(words(self.doc[start:core_end].text)) < self.rules.min_indirect_words:
+            return None
+        segment = self._inside_segment(self.doc[start].idx + 1)
+        if segment is not None and segment.start <= self.doc[start].idx + 1 and segment.end >= self.doc[end - 1].idx - 1:
+            return None  # the clause is a direct quote, coded as such
+        return start, end
+
+    def _speaker_before(self, sent: Span, cue_start: int) -> Speaker:
+        """The speaker phrase read back from a cue ("Taliban spokesman Mohammad Naeem tweeted")."""
+        start = sent.start
+        for k in range(cue_start - 1, sent.start - 1, -1):
+            tok = self.doc[k]
+            if tok.lower_ in self.rules.speaker_breaks or tok.text in (";", ":", "”") or (tok.text == '"' and k > sent.start):
+                start = k + 1
+                break
+        window_tokens = [t for t in self.doc[start:cue_start]]
+        # Prefer the stretch after the last comma when it names someone ("..., officials in Afghanistan said").
+        commas = [t.i for t in window_tokens if t.text == ","]
+        if commas and commas[-1] + 1 < cue_start:
+            tail = self.speaker_from_phrase(commas[-1] + 1, cue_start)
+            if tail.actor_id or tail.is_anonymous:
+                return tail
+        return self.speaker_from_phrase(start, cue_start)
+
+    def _speaker_after(self, sent: Span, cue_end: int) -> tuple[Speaker, int]:
+        """The speaker after an inverted cue ("…,” said Taliban spokesman Zabihullah Mujahid,")."""
+        end = cue_end
+        while end < sent.end and self.doc[end].text not in (",", ".", ";", "!", "?") and not self.doc[end].is_space:
+            end += 1
+        if end < sent.end and self.doc[end].text == "," and end + 1 < sent.end:
+            # an apposition continues the speaker: "said Afghanistan's ambassador to Russia, Dr. Abdul Qayyum Kochai."
+            nxt = end + 1
+            while nxt < sent.end and self.doc[nxt].text not in (",", ".", ";") and not self.doc[nxt].is_space:
+                nxt += 1
+            if self._mentions_in(end + 1, nxt) and self.doc[end + 1].lower_ not in self.rules.continuation_cues:
+                end = nxt
+        return self.speaker_from_phrase(cue_end, end), end
+
+    # -- the pass over an article -------------------------------------------------------
+    def _collect_segments(self) -> None:
+        """Quoted spans of every unit; a quote left open at the end of a paragraph and
+        reopened at the start of the next is one quote across both (not unbalanced)."""
+        for index, unit in enumerate(self.units):
+            for start, end, open_mark, close_mark, unbalanced in find_segments(unit.text):
+                seg = Segment(unit.doc_start + start, unit.doc_start + end, open_mark, close_mark, index, unbalanced)
+                prev = self.segments[-1] if self.segments else None
+                runs_on = (
+                    prev is not None
+                    and prev.unit_index == index - 1
+                    and not prev.close_mark
+                    and prev.end == self.units[index - 1].doc_end
+                    and start == len(open_mark)
+                    and open_mark not in DASHES
+                )
+                if runs_on:
+                    prev.end, prev.close_mark, prev.is_unbalanced = seg.end, seg.close_mark, seg.is_unbalanced
+                else:
+                    self.segments.append(seg)
+
+    def _attribution_after(self, seg: Segment) -> tuple[Speaker, str, int] | None:
+        """A speaker and cue right after a closing mark ("…,” Shaheen told reporters)."""
+        inside = self.doc.text[seg.start : seg.end].rstrip().rstrip("'’\"”")
+        after_mark = seg.end + len(seg.close_mark)
+        k = self._token_at(after_mark)
+        if k >= len(self.doc) or self.doc[k].is_space or (self.doc[k].is_sent_start and seg.open_mark not in DASHES):
+            return None
+        comma_after = self.doc[k].text == ","
+        if not (inside.endswith((",", ".", "!", "?", "…")) or comma_after or seg.open_mark in DASHES):
+            return None
+        sent = self.doc[k].sent
+        while k < sent.end and self.doc[k].text in (",", "."):
+            k += 1
+        if k >= sent.end:
+            return None
+        if self.doc[k].lower_ in self.rules.cues:
+            speaker, _ = self._speaker_after(sent, k + 1)
+            return speaker, self._cue_text(k, k + 1, sent), k
+        for c in range(k, min(k + 9, sent.end)):
+            tok = self.doc[c]
+            if tok.lower_ in self.rules.cues:
+                return self.speaker_from_phrase(k, c), self._cue_text(c, c + 1, sent), c
+            if tok.text in (",", ";", "“", '"', "”") or tok.is_space:
+                return None
+        return None
+
+    def _cue_text(self, start: int, end: int, sent: Span) -> str:
+        """The cue as written, with a channel adjunct ("said in a statement", "told reporters")."""
+        stop = end
+        word = self.doc[start].lower_
+        if word in ("told", "tells", "tell"):
+            while stop < sent.end and self.doc[stop].text not in (",", ".", ";") and self.doc[stop].lower_ not in ("that", "the", "in", "on", "at") and stop - end < 4:
+                stop += 1
+            if stop == end and stop < sent.end and self.doc[stop].lower_ == "the":
+                stop += 2
+        elif stop + 1 < sent.end and self.doc[stop].lower_ in ("in", "on") and self.doc[min(stop + 2, sent.end - 1)].lower_ in ("statement", "readout", "twitter", "interview"):
+            stop = stop + 3 if self.doc[stop + 1].lower_ in ("a", "an", "the") else stop + 2
+        elif stop < sent.end and self.doc[stop].lower_ == "on" and stop + 1 < sent.end and self.doc[stop + 1].lower_ == "twitter":
+            stop += 2
+        return self.doc[start:stop].text
+
+    def _quote(self, start_char: int, end_char: int, kind: str, cue: str, speaker: Speaker, unbalanced: bool = False, cue_token: int = -1) -> Quote:
+        text = self.doc.text[start_char:end_char]
+        lead = len(text) - len(text.lstrip())
+        trail = len(text) - len(text.rstrip())
+        self._note_speaker(cue_token if cue_token >= 0 else self._token_at(start_char), speaker)
+        return Quote(start_char + lead, end_char - trail, kind, cue, speaker, unbalanced, cue_token)
+
+    def _note_speaker(self, token: int, speaker: Speaker) -> None:
+        actor = self.gazetteer.actors.get(speaker.actor_id)
+        if actor is not None and actor.type == "person":
+            self.person_speakers.append((token, actor.id))
+            self.person_speakers.sort()
+
+    def find(self) -> list[Quote]:
+        """All quotes of the article, in reading order."""
+        self._collect_segments()
+        quotes: list[Quote] = []
+        claimed: set[int] = set()
+        seg_quote: dict[int, Quote] = {}
+        for sent in self.doc.sents:
+            if not sent.text.strip():
+                continue
+            unit = self.units[self._unit_index(sent.start_char + (len(sent.text) - len(sent.text.lstrip())))]
+            cues = self._cues(sent)
+            cue_speakers: dict[int, Speaker] = {}
+            sentence_quotes: list[Quote] = []
+            # 1. quoted segments that open in this sentence
+            opening = [s for s in self.segments if sent.start_char <= s.start - 1 < sent.end_char]
+            for seg in opening:
+                quote = self._segment_quote(seg, sent, unit, cues, quotes)
+                if quote.cue_token >= 0:
+                    claimed.add(quote.cue_token)
+                seg_quote[id(seg)] = quote
+                sentence_quotes.append(quote)
+            # 2. reported speech from cues
+            if unit.part == "headline":
+                headline = self._headline_claim(sent)
+                if headline is not None:
+                    sentence_quotes.append(headline)
+            cue_starts = [c[0] for c in cues]
+            for start, end, kind in cues:
+                if start in claimed:
+                    cue_speakers[start] = next((q.speaker for q in sentence_quotes + quotes if q.cue_token == start), Speaker())
+                    continue
+                sentence_quotes += self._reported(sent, start, end, kind, cues, cue_starts, cue_speakers)
+            # 3. partial quotes take the speaker of the cue that governs them
+            for q in sentence_quotes:
+                if q.kind == "partial" and not q.cue:
+                    q.cue, q.speaker, q.cue_token = self._governing_cue(q, sent, cues, cue_speakers)
+                    self._note_speaker(q.cue_token if q.cue_token >= 0 else self._token_at(q.start), q.speaker)
+            quotes += sentence_quotes
+        return sorted(quotes, key=lambda q: (q.start, -q.end))
+
+    def _segment_quote(self, seg: Segment, sent: Span, unit: Unit, cues: list[tuple[int, int, str]], earlier: list[Quote]) -> Quote:
+        text = self.doc.text[seg.start : seg.end]
+        before = self.doc.text[unit.doc_start : seg.start - len(seg.open_mark)].rstrip()
+        if unit.part in ("headline", "standfirst", "subheading"):
+            return self._quote(seg.start, seg.end, "term", "", Speaker(), seg.is_unbalanced)
+        last_words = before.lower().split()[-2:]
+        if last_words and (last_words[-1] in self.rules.term_markers or " ".join(last_words) in self.rules.term_markers):
+            return self._quote(seg.start, seg.end, "term", "", Speaker(), seg.is_unbalanced)
+        sentence_start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        attribution = self._attribution_after(seg)
+        if attribution is not None:
+            speaker, cue, cue_token = attribution
+            return self._quote(seg.start, seg.end, "direct", cue, speaker, seg.is_unbalanced, cue_token)
+        if seg.start - len(seg.open_mark) == sentence_start or before.endswith(":"):
+            if before.endswith(":"):
+                colon_cues = [c for c in cues if self.doc[c[0]].idx < seg.start]
+                if colon_cues:
+                    c = colon_cues[-1]
+                    speaker = self._speaker_before(sent, c[0])
+                    return self._quote(seg.start, seg.end, "direct", self.doc[c[0] : c[1]].text, speaker, seg.is_unbalanced, c[0])
+            previous = [q for q in earlier if q.kind == "direct"]
+            same_unit = [q for q in previous if unit.doc_start <= q.start < unit.doc_end]
+            prior_unit = [q for q in previous if q.start < unit.doc_start]
+            source = same_unit[-1] if same_unit else (prior_unit[-1] if prior_unit and seg.start - len(seg.open_mark) == unit.doc_start and self._ends_unit(prior_unit[-1]) else None)
+            if source is not None:
+                return self._quote(seg.start, seg.end, "direct", source.cue, source.speaker, seg.is_unbalanced)
+            return self._quote(seg.start, seg.end, "direct", "", Speaker(), seg.is_unbalanced)
+        if len(words(text)) <= self.rules.term_max_words and not cues:
+            return self._quote(seg.start, seg.end, "term", "", Speaker(), seg.is_unbalanced)
+        return self._quote(seg.start, seg.end, "partial", "", Speaker(), seg.is_unbalanced)
+
+    def _ends_unit(self, quote: Quote) -> bool:
+        """True when a quote belongs to the unit just before the current one (a run-on quote)."""
+        index = self._unit_index(quote.start)
+        return index + 1 < len(self.units)
+
+    def _headline_claim(self, sent: Span) -> Quote | None:
+        """ "Russia: Taliban, US Officials Held …" — a headline claim attributed to an actor."""
+        colon = next((t.i for t in sent if t.text == ":"), None)
+        if colon is None:
+            return None
+        mentions = self._mentions_in(sent.start, colon)
+        if len(mentions) != 1 or mentions[0].start != sent.start or mentions[0].end != colon:
+            return None
+        speaker = self.speaker_from_phrase(sent.start, colon)
+        if not speaker.actor_id:
+            return None
+        return self._quote(self.doc[colon + 1].idx, sent.end_char, "indirect", ":", speaker, cue_token=colon)
+
+    def _reported(self, sent: Span, start: int, end: int, kind: str, cues: list[tuple[int, int, str]], cue_starts: list[int], cue_speakers: dict[int, Speaker]) -> list[Quote]:
+        """Indirect quotes introduced by one cue."""
+        others = [c for c in cue_starts if c != start]
+        out: list[Quote] = []
+        word = self.doc[start].lower_
+        cue = self._cue_text(start, end, sent)
+
+        def clause(a: int, b: int, speaker: Speaker) -> None:
+            trimmed = self._clause(a, b, others)
+            if trimmed is not None:
+                out.append(self._quote(self.doc[trimmed[0]].idx, self.doc[trimmed[1] - 1].idx + len(self.doc[trimmed[1] - 1].text), "indirect", cue, speaker, cue_token=start))
+
+        sentence_start = next((t.i for t in sent if not t.is_space), sent.start)
+        if kind == "partial_only":
+            cue_speakers[start] = self._speaker_before(sent, start)
+            return out
+        if kind == "continuation":
+            earlier = [c for c in cue_starts if c < start and c in cue_speakers]
+            speaker = cue_speakers[earlier[-1]] if earlier else Speaker()
+            cue_speakers[start] = speaker
+            clause(self._content_start(end, sent.end, word), sent.end, speaker)
+            return out
+        if kind == "prepositional":
+            comma = next((t.i for t in self.doc[end : sent.end] if t.text in (",", ".")), sent.end)
+            speaker = self.speaker_from_phrase(end, comma)
+            cue_speakers[start] = speaker
+            if start > sentence_start and self.doc[start - 1].text == ",":
+                clause(sentence_start, start - 1, speaker)
+            else:
+                clause(comma + 1, sent.end, speaker)
+            return out
+        prev = self.doc[start - 1] if start > sent.start else None
+        following = self.doc[end].lower_ if end < sent.end else ""
+        inverted = (
+            prev is not None
+            and prev.text in (",", "”", '"')
+            and word not in self.rules.object_cues
+            and following not in self.rules.pronouns | {"it", "they", "we", "i", "that"}
+        )
+        if inverted:
+            speaker, speaker_end = self._speaker_after(sent, end)
+            cue_speakers[start] = speaker
+            stop = start - 1 if prev.text == "," else start
+            clause(sentence_start, stop, speaker)
+            return out
+        commas = [t.i for t in self.doc[sentence_start:start] if t.text == ","]
+        nxt = self._content_start(end, sent.end, word)
+        after = self.doc[nxt].text if nxt < sent.end else "."
+        if commas and start - commas[-1] <= 7 and after in (",", ".", "!", "?"):
+            speaker = self.speaker_from_phrase(commas[-1] + 1, start)
+            if speaker.actor_id or speaker.is_anonymous or speaker.text.lower() in self.rules.pronouns:
+                cue_speakers[start] = speaker
+                clause(sentence_start, commas[-1], speaker)
+                if after == ",":
+                    clause(nxt + 1, sent.end, speaker)
+                return out
+        speaker = self._speaker_before(sent, start)
+        if not speaker.text:
+            earlier = [c for c in cue_starts if c < start and c in cue_speakers]
+            speaker = cue_speakers[earlier[-1]] if earlier else speaker
+        cue_speakers[start] = speaker
+        clause(nxt, sent.end, speaker)
+        return out
+
+    def _governing_cue(self, q: Quote, sent: Span, cues: list[tuple[int, int, str]], cue_speakers: dict[int, Speaker]) -> tuple[str, Speaker, int]:
+        before = [c for c in cues if self.doc[c[0]].idx < q.start]
+        after = [c for c in cues if self.doc[c[0]].idx > q.end]
+        chosen = before[-1] if before else (after[0] if after else None)
+        if chosen is None:
+            return "", Speaker(), -1
+        speaker = cue_speakers.get(chosen[0]) or self._speaker_before(sent, chosen[0])
+        return self._cue_text(chosen[0], chosen[1], sent), speaker, chosen[0]
+
+
+def quote_rows(ad: ArticleDoc, gazetteer: Gazetteer, rules: QuoteRules) -> list[dict[str, object]]:
+    """One row per quote of an article, with raw-line offsets."""
+    rows = []
+    for n, q in enumerate(QuoteFinder(ad.doc, ad.units, gazetteer, rules).find(), start=1):
+        first, last = ad.unit_at(q.start), ad.unit_at(max(q.start, q.end - 1))
+        rows.append(
+            {
+                "quote_id": f"{ad.article.article_id}-q{n:02d}",
+                "article_id": ad.article.article_id,
+                "outlet_id": ad.article.raw.meta.outlet_id,
+                "unit_id": first.unit_id,
+                "part": first.part,
+                "file": ad.article.raw.meta.file,
+                "line_no": first.line_no,
+                "start": q.start - first.doc_start + first.raw_offset,
+                "end_line_no": last.line_no,
+                "end": q.end - last.doc_start + last.raw_offset,
+                "text": re.sub(r"\n\n[“\"‘']?", "\n", ad.doc.text[q.start : q.end]),
+                "kind": q.kind,
+                "cue": q.cue,
+                "speaker_text": q.speaker.text,
+                "speaker_actor_id": q.speaker.actor_id,
+                "speaker_side": q.speaker.side,
+                "is_anonymous": q.speaker.is_anonymous,
+                "is_unbalanced": q.is_unbalanced,
+            }
+        )
+    return rows
+
+
+def sourcing_table(quotes: pd.DataFrame, outlets: list[str], sides: list[str]) -> pd.DataFrame:
+    """Per outlet and speaker side: quotes, quoted words, share of the outlet's quotes and
+    words, and the anonymous share. Terms are not quotes; unknown sides are 'unknown'."""
+    q = quotes[quotes["kind"] != "term"].copy()
+    q["side"] = q["speaker_side"].replace("", "unknown")
+    q["words"] = q["text"].map(lambda t: len(words(t)))
+    q["anonymous"] = q["is_anonymous"].astype(str).eq("True")
+    rows = []
+    for outlet in outlets:
+        mine = q[q["outlet_id"] == outlet]
+        for side in [*sides, "unknown"]:
+            part = mine[mine["side"] == side]
+            rows.append(
+                {
+                    "outlet_id": outlet,
+                    "side": side,
+                    "quotes_count": len(part),
+                    "quoted_words_count": int(part["words"].sum()),
+                    "quotes_share": len(part) / len(mine) if len(mine) else 0.0,
+                    "quoted_words_share": part["words"].sum() / mine["words"].sum() if mine["words"].sum() else 0.0,
+                    "anonymous_share": part["anonymous"].mean() if len(part) else 0.0,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -142,3 +142,67 @@ def place_scores(places: pd.DataFrame, gold: pd.DataFrame) -> PRF:
     """Exact-span precision/recall of place uses (a span coded as a place, not an actor)."""
     span = ["file", "line_no", "start", "end"]
     return prf(_keys(places, span), _keys(gold, span))
+
+
+def read_gold_quotes(path: str | Path = GOLD_DIR / "quotes.csv") -> pd.DataFrame:
+    """The hand-coded quotes and speakers of the seeds."""
+    gold = read_csv(path)
+    for column in ("start_line", "start", "end_line", "end"):
+        gold[column] = gold[column].astype(int)
+    return gold
+
+
+def match_quotes(predicted: pd.DataFrame, gold: pd.DataFrame) -> list[tuple[int, int]]:
+    """One-to-one matches (gold index, predicted index): a prediction on the gold quote's
+    first line that covers at least half of the gold span's characters; the largest
+    overlap wins, gold quotes taken in file order."""
+    used: set[int] = set()
+    pairs = []
+    pred = predicted.assign(line_no=predicted["line_no"].astype(int), start=predicted["start"].astype(int), end=predicted["end"].astype(int))
+    for gi, g in gold.iterrows():
+        same = pred[(pred["file"] == g["file"]) & (pred["line_no"] == g["start_line"])]
+        length = g["end"] - g["start"] if g["end_line"] == g["start_line"] else len(str(g["text"]).split("\n")[0])
+        best, best_overlap = None, 0
+        for pi, p in same.iterrows():
+            if pi in used:
+                continue
+            p_end = p["end"] if int(p["end_line_no"]) == p["line_no"] else 10**9
+            g_end = g["start"] + length
+            overlap = max(0, min(g_end, p_end) - max(g["start"], p["start"]))
+            if overlap >= 0.5 * length and overlap > best_overlap:
+                best, best_overlap = pi, overlap
+        if best is not None:
+            used.add(best)
+            pairs.append((gi, best))
+    return pairs
+
+
+def _speaker_agrees(p: pd.Series, g: pd.Series) -> bool:
+    if g["speaker_actor_id"]:
+        return bool(p["speaker_actor_id"] == g["speaker_actor_id"])
+    return p["speaker_actor_id"] == "" and p["speaker_side"] == g["speaker_side"]
+
+
+def quote_scores(predicted: pd.DataFrame, gold: pd.DataFrame, *, pronouns: frozenset[str] = frozenset({"he", "she"})) -> pd.DataFrame:
+    """Quote precision/recall/F1 by character overlap and by exact span, term scores,
+    and speaker and kind accuracy over the matched quotes."""
+    rows = []
+    is_term_p, is_term_g = predicted["kind"] == "term", gold["kind"] == "term"
+    for label, p, g in (("quotes", predicted[~is_term_p], gold[~is_term_g]), ("terms", predicted[is_term_p], gold[is_term_g])):
+        pairs = match_quotes(p, g)
+        s = PRF(len(pairs), len(p), len(g))
+        rows.append({"measure": f"{label}_overlap", "value": s.f1, "precision": s.precision, "recall": s.recall, "n": s.gold})
+        exact = prf(
+            {(r.file, int(r.line_no), int(r.start), int(r.end)) for r in p.itertuples()},
+            {(r.file, r.start_line, r.start, r.end) for r in g.itertuples()},
+        )
+        rows.append({"measure": f"{label}_exact", "value": exact.f1, "precision": exact.precision, "recall": exact.recall, "n": exact.gold})
+        if label == "quotes":
+            agree = [_speaker_agrees(p.loc[pi], g.loc[gi]) for gi, pi in pairs]
+            kinds = [p.loc[pi, "kind"] == g.loc[gi, "kind"] for gi, pi in pairs]
+            pron = [_speaker_agrees(p.loc[pi], g.loc[gi]) for gi, pi in pairs if str(g.loc[gi, "speaker_text"]).lower() in pronouns]
+            anon = [_speaker_agrees(p.loc[pi], g.loc[gi]) for gi, pi in pairs if str(g.loc[gi, "is_anonymous"]).lower() == "true"]
+            for name, values in (("speaker_accuracy", agree), ("kind_accuracy", kinds), ("pronoun_speaker_accuracy", pron), ("anonymous_side_accuracy", anon)):
+                value = sum(values) / len(values) if values else float("nan")
+                rows.append({"measure": name, "value": value, "precision": float("nan"), "recall": float("nan"), "n": len(values)})
+    return pd.DataFrame(rows)

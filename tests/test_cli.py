@@ -33,3 +33,18 @@ def test_parse_reports_bad_input_without_a_traceback(tmp_path: Path, capsys: pyt
     assert err.startswith("afstudy: error: ") and "metadata.csv:1: missing column(s)" in err
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_every_committed_output_table_matches_the_dictionary() -> None:
+    from afstudy.paths import PROJ_ROOT
+    from afstudy.io import load_yaml
+
+    spec = load_yaml(PROJ_ROOT / "data" / "dictionary.yaml")["tables"]
+    dictionary = load_dictionary()
+    for name, table in spec.items():
+        path = PROJ_ROOT / table["path"]
+        assert path.exists(), f"{name}: {path} is documented but was not written"
+        assert column_problems(read_csv(path), dictionary[name]) == [], name
+    documented = {PROJ_ROOT / t["path"] for t in spec.values()}
+    written = set((PROJ_ROOT / "data" / "processed").rglob("*.csv"))
+    assert written <= documented, f"undocumented tables: {sorted(map(str, written - documented))}"

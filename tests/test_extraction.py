@@ -93,7 +93,7 @@ def test_labels_and_rates(seed_corpus: ParsedCorpus, extraction: Extraction) -> 
 def test_extract_writes_every_documented_table(tmp_path: Path) -> None:
     assert main(["extract", str(SEEDS_DIR), "--out", str(tmp_path)]) == 0
     dictionary = load_dictionary()
-    for table in ("sentences", "mentions", "places", "actors", "labels", "candidates"):
+    for table in ("sentences", "mentions", "places", "actors", "labels", "candidates", "quotes"):
         assert column_problems(read_csv(tmp_path / f"{table}.csv"), dictionary[table]) == [], table
 
 

@@ -1,0 +1,77 @@
+"""Text units: the pieces of an article that go into its spaCy Doc, in reading order.
+
+One Doc per article holds its headline, standfirst, captions and body paragraphs joined by
+blank lines. Each unit remembers its raw line and where its text starts in that line, so
+every offset found in the Doc maps back to the seed file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from afstudy.parsing import Article
+
+UNIT_ROLES = ("headline", "caption", "body")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A text unit of an article (headline, standfirst, caption, paragraph, subheading)."""
+
+    unit_id: str
+    part: str
+    line_no: int
+    raw_offset: int  # where the unit's text starts in its raw line
+    doc_start: int  # where it starts in the article's Doc text
+    text: str
+
+    @property
+    def doc_end(self) -> int:
+        """End of the unit in the article's Doc text."""
+        return self.doc_start + len(self.text)
+
+
+@dataclass
+class ArticleDoc:
+    """A parsed article with its units and the processed spaCy Doc."""
+
+    article: Article
+    units: list[Unit]
+    doc: Doc
+
+    def unit_at(self, char: int) -> Unit:
+        """The unit containing Doc character offset ``char``."""
+        for unit in self.units:
+            if unit.doc_start <= char < unit.doc_end:
+                return unit
+        raise ValueError(f"offset {char} is outside every unit of {self.article.article_id}")
+
+
+def article_units(article: Article) -> list[Unit]:
+    """The article's text units in reading order, with stable ids."""
+    para_ids = {p.line_no: p.paragraph_id for p in article.paragraphs}
+    units: list[Unit] = []
+    counters: Counter[str] = Counter()
+    start = 0
+    for lr in article.lines:
+        if lr.role not in UNIT_ROLES or not lr.clean_text:
+            continue
+        part = lr.subrole
+        if lr.role == "body":
+            unit_id = para_ids[lr.line_no]
+        else:
+            letter = "h" if lr.role == "headline" else "c"
+            counters[letter] += 1
+            unit_id = f"{article.article_id}-{letter}{counters[letter]:02d}"
+        offset = len(lr.text) - len(lr.text.lstrip()) + len(lr.prefix)
+        units.append(Unit(unit_id, part, lr.line_no, offset, start, lr.clean_text))
+        start += len(lr.clean_text) + 2
+    return units
+
+
+def article_text(units: list[Unit]) -> str:
+    """The Doc text of an article: its units joined by blank lines."""
+    return "\n\n".join(u.text for u in units)
