@@ -25,14 +25,12 @@ export TQDM_DISABLE := 1
 AFSTUDY_SRC := $(sort $(wildcard afstudy/*.py)) pyproject.toml
 SEEDS := $(sort $(wildcard seeds/*.txt)) seeds/metadata.csv
 BUILD := build/notebooks
-PAPERMILL := $(VENV)/bin/papermill --kernel $(KERNEL) --no-progress-bar --log-level WARNING --cwd $(CURDIR)
-
-# run_notebook(notebook, output, papermill parameters): execute into a temporary file,
-# rename on success, so a failed run never leaves an output make would take as done.
+# run_notebook(notebook, output, parameters): papermill with the kernel "afstudy" over IPC
+# sockets (no port races under -j2), written atomically, so a failed run never leaves an
+# output make would take as done.
+RUN_NOTEBOOK := $(VENV)/bin/afstudy notebook --kernel $(KERNEL) --cwd $(CURDIR)
 define run_notebook
-@mkdir -p $(dir $(2))
-$(PAPERMILL) $(1) $(2).part.ipynb $(3)
-@mv $(2).part.ipynb $(2)
+$(RUN_NOTEBOOK) $(1) $(2) $(3)
 endef
 
 .PHONY: help env figures test lab clean lock notebooks
@@ -63,18 +61,55 @@ $(BUILD)/02-actors.ipynb: notebooks/02-actors.ipynb $(SEEDS) data/outlets.yaml d
 $(BUILD)/03-quotes.ipynb: notebooks/03-quotes.ipynb $(SEEDS) data/outlets.yaml data/actors.yaml data/quotes.yaml data/gold/quotes.csv $(AFSTUDY_SRC) | $(ENV_STAMP)
 	$(call run_notebook,$<,$@,-p corpus_dir seeds -p quote_rules_file data/quotes.yaml)
 
-NOTEBOOK_RUNS := $(BUILD)/01-corpus.ipynb $(BUILD)/02-actors.ipynb $(BUILD)/03-quotes.ipynb
+# ---- 04 co-occurrence: the paper's parameter grid, one executed notebook each ---
+ACTOR_TABLES := data/processed/actors/mentions.csv data/processed/actors/sentences.csv data/processed/actors/actors.csv
+$(ACTOR_TABLES): $(BUILD)/02-actors.ipynb
+	@test -f $@ || { echo "missing $@ after $<"; exit 1; }
 
-figures: $(NOTEBOOK_RUNS) ## Rebuild every table and figure from the seeds (only what changed).
+OUTLETS := abc_news moscow_times rferl trt_world voa
+COOC_UNITS := sentence paragraph article
+COOC_LEVELS := actor side
+COOC_K := 20
+# name: scope_unit_level; every unit x level, pooled and per outlet, plus pooled windows
+COOC_RUNS := $(foreach u,$(COOC_UNITS),$(foreach l,$(COOC_LEVELS),$(foreach s,pooled $(OUTLETS),$(s)_$(u)_$(l)))) \
+  pooled_window$(COOC_K)_actor pooled_window$(COOC_K)_side
+COOC_NOTEBOOKS := $(patsubst %,$(BUILD)/04-cooccurrence/%.ipynb,$(COOC_RUNS))
+define cooc_rule
+$(BUILD)/04-cooccurrence/$(1).ipynb: notebooks/04-cooccurrence.ipynb $(ACTOR_TABLES) $(AFSTUDY_SRC) | $(ENV_STAMP)
+	$$(call run_notebook,$$<,$$@,-p scope $(2) -p unit $(3) -p k $(COOC_K) -p level $(4))
+endef
+$(foreach u,$(COOC_UNITS),$(foreach l,$(COOC_LEVELS),$(foreach s,pooled $(OUTLETS),\
+  $(eval $(call cooc_rule,$(s)_$(u)_$(l),$(s),$(u),$(l))))))
+$(foreach l,$(COOC_LEVELS),$(eval $(call cooc_rule,pooled_window$(COOC_K)_$(l),pooled,window,$(l))))
+
+COOC_TABLES := data/processed/cooccurrence/cooccurrence_long.csv data/processed/cooccurrence/cooccurrence_evidence.csv
+$(COOC_TABLES) &: $(ACTOR_TABLES) data/processed/corpus/paragraphs.csv $(AFSTUDY_SRC) | $(ENV_STAMP)
+	$(VENV)/bin/afstudy cooccurrence data/processed/actors --paragraphs data/processed/corpus/paragraphs.csv \
+	  --out data/processed/cooccurrence --k $(COOC_K) >/dev/null
+
+# ---- 05 framing: frames, labels, attention, sourcing per outlet --------------
+$(BUILD)/05-framing.ipynb: notebooks/05-framing.ipynb $(SEEDS) data/outlets.yaml data/actors.yaml data/quotes.yaml data/frames.yaml data/gold/frames.csv $(AFSTUDY_SRC) | $(ENV_STAMP)
+	$(call run_notebook,$<,$@,-p lexicon_file data/frames.yaml)
+
+NOTEBOOK_RUNS := $(BUILD)/01-corpus.ipynb $(BUILD)/02-actors.ipynb $(BUILD)/03-quotes.ipynb $(BUILD)/05-framing.ipynb
+
+data/processed/corpus/paragraphs.csv: $(BUILD)/01-corpus.ipynb
+	@test -f $@ || { echo "missing $@ after $<"; exit 1; }
+
+figures: $(NOTEBOOK_RUNS) $(COOC_NOTEBOOKS) $(COOC_TABLES) ## Rebuild every table and figure from the seeds (only what changed).
 
 test: $(ENV_STAMP) ## Run all tests: pytest for afstudy and nbval for the notebooks.
 	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
 	  AFSTUDY_OUTPUT_ROOT=$$out $(PY) -m pytest
 
-notebooks: $(NOTEBOOK_RUNS) ## Store the executed notebooks' key numbers as the nbval references.
-	@for nb in $(NOTEBOOK_RUNS); do \
+# The nbval reference of each notebook is its run with the default parameters.
+REFERENCE_RUNS := 01-corpus:$(BUILD)/01-corpus.ipynb 02-actors:$(BUILD)/02-actors.ipynb \
+  03-quotes:$(BUILD)/03-quotes.ipynb 04-cooccurrence:$(BUILD)/04-cooccurrence/pooled_sentence_actor.ipynb \
+  05-framing:$(BUILD)/05-framing.ipynb
+notebooks: $(foreach r,$(REFERENCE_RUNS),$(word 2,$(subst :, ,$(r)))) ## Store the executed notebooks' key numbers as the nbval references.
+	@for pair in $(REFERENCE_RUNS); do nb=$${pair%%:*}; run=$${pair#*:}; \
 	  $(PY) -c "import sys; from afstudy.notebooks import store_reference_outputs as s; print(sys.argv[1], s(sys.argv[1], sys.argv[2]), 'checked cells')" \
-	    notebooks/$$(basename $$nb) $$nb; done
+	    notebooks/$$nb.ipynb $$run; done
 
 lab: $(ENV_STAMP) ## Start JupyterLab on 127.0.0.1 (token auth on) in notebooks/.
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks

@@ -11,10 +11,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+import yaml
+from papermill.exceptions import PapermillExecutionError
+
 from afstudy.cleaning import load_profiles
+from afstudy.cooccurrence import evidence, grid, long_table
 from afstudy.errors import AfstudyError
 from afstudy.extraction import extract, write_extraction
 from afstudy.gazetteer import ACTORS_FILE
+from afstudy.io import read_csv, write_csv
+from afstudy.notebooks import run_notebook
 from afstudy.parsing import parse_corpus, write_parse_outputs
 from afstudy.paths import OUTLETS_FILE
 from afstudy.pipeline import build_pipeline
@@ -48,6 +55,33 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cooccurrence(args: argparse.Namespace) -> int:
+    tables = {name: read_csv(args.actors_dir / f"{name}.csv") for name in ("mentions", "sentences")}
+    paragraphs = read_csv(args.paragraphs) if args.paragraphs.exists() else None
+    paragraph_text = paragraphs.set_index("paragraph_id")["text"] if paragraphs is not None else None
+    outlets = sorted(tables["mentions"]["outlet_id"].unique())
+    specs = grid(outlets, k=args.k)
+    long = long_table(tables["mentions"], tables["sentences"], specs)
+    evidence_rows = [evidence(tables["mentions"], tables["sentences"], paragraph_text if paragraph_text is not None else pd.Series(dtype=str), spec) for spec in specs]
+    written = {
+        "cooccurrence_long": write_csv(long, args.out / "cooccurrence_long.csv"),
+        "cooccurrence_evidence": write_csv(pd.concat(evidence_rows, ignore_index=True), args.out / "cooccurrence_evidence.csv"),
+    }
+    print(f"afstudy cooccurrence: {len(specs)} parameter sets, {len(long)} long rows")
+    for name, path in written.items():
+        print(f"  {name}: {path}")
+    return 0
+
+
+def _notebook(args: argparse.Namespace) -> int:
+    parameters = {name: yaml.safe_load(value) for name, value in args.parameter}
+    try:
+        run_notebook(args.source, args.output, parameters, kernel=args.kernel, cwd=args.cwd)
+    except PapermillExecutionError as err:
+        raise AfstudyError(f"{args.source}: cell {err.exec_count} failed: {err.ename}: {err.evalue}") from err
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``afstudy`` command."""
     parser = argparse.ArgumentParser(prog="afstudy", description=__doc__.splitlines()[0])
@@ -67,6 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--batch-size", type=int, default=16, help="articles per nlp.pipe batch")
     e.add_argument("--n-process", type=int, default=1, help="worker processes for nlp.pipe")
     e.set_defaults(func=_extract)
+    c = sub.add_parser("cooccurrence", help="co-occurrence long table and evidence for the paper's parameter grid")
+    c.add_argument("actors_dir", type=Path, help="folder with mentions.csv and sentences.csv (from extract)")
+    c.add_argument("--paragraphs", type=Path, default=Path("data/processed/corpus/paragraphs.csv"), help="paragraphs.csv (for paragraph evidence text)")
+    c.add_argument("--out", type=Path, required=True, help="output folder")
+    c.add_argument("--k", type=int, default=20, help="window size in tokens for window units")
+    c.set_defaults(func=_cooccurrence)
+    n = sub.add_parser("notebook", help="execute a notebook with papermill (parameters as YAML values)")
+    n.add_argument("source", type=Path, help="the notebook to run")
+    n.add_argument("output", type=Path, help="where to write the executed notebook")
+    n.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="a parameter (value parsed as YAML)")
+    n.add_argument("--kernel", default="afstudy", help="Jupyter kernel name")
+    n.add_argument("--cwd", type=Path, default=None, help="working directory of the kernel")
+    n.set_defaults(func=_notebook)
     return parser
 
 

@@ -22,6 +22,7 @@ from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
 from afstudy.parsing import Article, ParsedCorpus
 from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
+from afstudy.framing import FRAMES_KEY, frame_hit_rows
 from afstudy.quotes import QUOTE_COLUMNS, QuoteRules, load_quote_rules, quote_rows
 from afstudy.units import ArticleDoc, Unit, article_text, article_units
 
@@ -81,6 +82,8 @@ def sentence_rows(ad: ArticleDoc) -> list[dict[str, object]]:
                 "line_no": unit.line_no,
                 "start": start,
                 "end": end,
+                "token_start": sent.start,
+                "token_end": sent.end,
                 "words_count": len(words(text)),
                 "text": text,
             }
@@ -112,6 +115,8 @@ def mention_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]
                 "line_no": unit.line_no,
                 "start": start,
                 "end": end,
+                "token_start": span.start,
+                "token_end": span.end,
                 "text": span.text,
                 "actor_id": "" if span.label_ == UNRESOLVED else span.label_,
                 "side": actor.side if actor else "",
@@ -235,14 +240,16 @@ class Extraction:
     labels: pd.DataFrame
     candidates: pd.DataFrame
     quotes: pd.DataFrame
+    frame_hits: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Table name -> frame, in output order."""
         return dict(self.__dict__)
 
 
-SENTENCE_COLUMNS = ["article_id", "unit_id", "part", "sentence_id", "sentence_no", "line_no", "start", "end", "words_count", "text"]
-MENTION_COLUMNS = ["mention_id", "article_id", "outlet_id", "unit_id", "part", "sentence_id", "file", "line_no", "start", "end", "text", "actor_id", "side", "actor_type", "how"]
+FRAME_HIT_COLUMNS = ["article_id", "outlet_id", "unit_id", "part", "sentence_id", "line_no", "start", "end", "frame", "term", "text"]
+SENTENCE_COLUMNS = ["article_id", "unit_id", "part", "sentence_id", "sentence_no", "line_no", "start", "end", "token_start", "token_end", "words_count", "text"]
+MENTION_COLUMNS = ["mention_id", "article_id", "outlet_id", "unit_id", "part", "sentence_id", "file", "line_no", "start", "end", "token_start", "token_end", "text", "actor_id", "side", "actor_type", "how"]
 PLACE_COLUMNS = ["article_id", "unit_id", "sentence_id", "file", "line_no", "start", "end", "text", "place_id", "country", "cue"]
 
 
@@ -250,9 +257,12 @@ def extract(nlp: Language, parsed: ParsedCorpus, *, quote_rules: QuoteRules | No
     """Run the pipeline over every parsed article and build the tables."""
     gazetteer: Gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
     rules = quote_rules or load_quote_rules()
-    sentences, mentions, places, candidates, quotes = [], [], [], [], []
+    sentences, mentions, places, candidates, quotes, frames = [], [], [], [], [], []
     for ad in process_articles(nlp, parsed.articles, batch_size=batch_size, n_process=n_process):
         sentences += sentence_rows(ad)
+        if FRAMES_KEY in ad.doc.spans:
+            ids = {start: sid for start, (sid, _) in _sentence_ids(ad).items()}
+            frames += frame_hit_rows(ad.doc, ad.units, ad.article.article_id, ad.article.raw.meta.outlet_id, ids)
         mentions += mention_rows(ad, gazetteer)
         places += place_rows(ad, gazetteer)
         candidates += candidate_rows(ad, gazetteer)
@@ -266,6 +276,7 @@ def extract(nlp: Language, parsed: ParsedCorpus, *, quote_rules: QuoteRules | No
         labels=labels_table(mention_frame),
         candidates=candidates_table(candidates),
         quotes=pd.DataFrame(quotes, columns=QUOTE_COLUMNS),
+        frame_hits=pd.DataFrame(frames, columns=FRAME_HIT_COLUMNS),
     )
 
 

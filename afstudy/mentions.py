@@ -43,3 +43,10 @@ def label_use(labels: pd.DataFrame, actor_ids: tuple[str, ...]) -> pd.DataFrame:
 def side_order(actors: pd.DataFrame, sides: list[str]) -> dict[str, int]:
     """Sort key of each actor: its side's position in ``sides``."""
     return {row.actor_id: sides.index(row.side) if row.side in sides else len(sides) for row in actors.itertuples()}
+
+
+def side_attention(rates: pd.DataFrame) -> pd.DataFrame:
+    """Body mentions per side and outlet, per 1,000 body words (from mention_rates)."""
+    grouped = rates.groupby(["outlet_id", "side"], sort=True).agg(mentions_count=("mentions_count", "sum"), body_words_count=("body_words_count", "first")).reset_index()
+    grouped["mentions_per_1000_words"] = 1000 * grouped["mentions_count"] / grouped["body_words_count"]
+    return grouped

@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex
 
 from afstudy.errors import AfstudyError
+from afstudy.framing import FRAMES_FILE  # registers afstudy_lemmas and afstudy_frames
 from afstudy.gazetteer import ACTORS_FILE, Gazetteer, load_gazetteer
 
 MENTIONS_KEY = "afstudy_mentions"
@@ -328,11 +329,13 @@ class ActorFinder:
         return self
 
 
-def build_pipeline(spacy_model: str | None = None, gazetteer_path: str | Path | None = None) -> Language:
+def build_pipeline(spacy_model: str | None = None, gazetteer_path: str | Path | None = None, frames_path: str | Path | None = FRAMES_FILE) -> Language:
     """The default pipeline (``spacy.blank("en")`` + afstudy components) or a named one.
 
     ``spacy_model`` may be an installed package name or a path to a saved pipeline; its
-    named entities that the gazetteer does not cover become curation candidates.
+    named entities that the gazetteer does not cover become curation candidates. With
+    ``frames_path`` (default: the project lexicon; None to leave framing out) the
+    lookup lemmatizer and the frame matcher are added.
     """
     if spacy_model is None:
         nlp = spacy.blank("en")
@@ -350,4 +353,7 @@ def build_pipeline(spacy_model: str | None = None, gazetteer_path: str | Path | 
         nlp.add_pipe("afstudy_sentences", first=True)
     config: dict[str, Any] = {"gazetteer_path": str(gazetteer_path) if gazetteer_path else None}
     nlp.add_pipe("afstudy_actors", config=config)
+    if frames_path is not None:
+        nlp.add_pipe("afstudy_lemmas")
+        nlp.add_pipe("afstudy_frames", config={"lexicon_path": str(frames_path)})
     return nlp

@@ -10,7 +10,9 @@ import matplotlib
 matplotlib.use("agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.image  # noqa: E402
+import matplotlib.lines  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -208,4 +210,177 @@ def sourcing_bars(sourcing: pd.DataFrame, sides: list[str]) -> Figure:
     ax.set_xlabel("share of quoted words (hatched: anonymous source)")
     ax.set_title("Who is quoted: quoted words by speaker side", loc="left")
     ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.24), fontsize=5.5)
+    return fig
+
+
+def cooccurrence_heatmap(matrix: pd.DataFrame, order: list[str], labels: dict[str, str], title: str, *, fmt: str = ".2f", colour_label: str = "", max_rows: int = 25) -> Figure:
+    """A co-occurrence matrix as a heatmap in a fixed row/column order.
+
+    Large matrices are cut to the ``max_rows`` rows with the largest diagonal (kept in the
+    given order) so the figure stays legible in one column; the CSV keeps every row.
+    """
+    apply_style()
+    if len(order) > max_rows:
+        diag = pd.Series(np.diag(matrix.loc[order, order].to_numpy(dtype=float)), index=order)
+        keep = set(diag.sort_values(ascending=False, kind="stable").index[:max_rows])
+        order = [x for x in order if x in keep]
+        title = f"{title} (top {max_rows})"
+    m = matrix.loc[order, order].rename(index=labels, columns=labels)
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, COLUMN_WIDTH_IN + 0.9), layout="constrained")
+    values = m.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() < 0:
+        top = float(np.abs(finite).max()) or 1.0
+        colours = matplotlib.colormaps["PuOr"].copy()
+        colours.set_bad("white")
+        image = ax.imshow(np.ma.masked_invalid(values), cmap=colours, vmin=-top, vmax=top, interpolation="nearest")
+    elif len(m) <= 12:
+        image = _annotated_heatmap(ax, m.fillna(0), fmt=fmt)
+    else:
+        colours = matplotlib.colormaps["cividis_r"].copy()
+        colours.set_bad("white")
+        image = ax.imshow(np.ma.masked_equal(np.nan_to_num(values), 0), cmap=colours, interpolation="nearest")
+    ax.set_xticks(range(m.shape[1]), list(m.columns), rotation=90)
+    ax.set_yticks(range(m.shape[0]), list(m.index))
+    ax.tick_params(length=0, labelsize=5 if len(m) > 12 else 6.5)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    fig.colorbar(image, ax=ax, location="bottom", fraction=0.04, pad=0.01, aspect=30, label=colour_label)
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def cooccurrence_network(counts: pd.DataFrame, sides: dict[str, str], labels: dict[str, str], title: str, *, seed: int = 42, min_weight: int = 2) -> Figure:
+    """Actors as nodes (colour: side; size: units mentioning them), co-occurrence counts as
+    edges (width: count; pairs sharing fewer than ``min_weight`` units left out, and actors
+    left without an edge). The spring layout uses a fixed seed."""
+    apply_style()
+    graph = nx.Graph()
+    names = sorted(counts.index)
+    for a in names:
+        graph.add_node(a, weight=int(counts.loc[a, a]))
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            w = int(counts.loc[a, b])
+            if w >= min_weight:
+                graph.add_edge(a, b, weight=w)
+    graph.remove_nodes_from([n for n in list(graph) if graph.degree(n) == 0])
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, COLUMN_WIDTH_IN), layout="constrained")
+    if graph.number_of_nodes():
+        pos = _component_layout(graph, seed)
+        widths = [0.3 + 0.35 * graph.edges[e]["weight"] for e in graph.edges]
+        nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, edge_color=OKABE_ITO["grey"], alpha=0.6)
+        nodes = list(graph.nodes)
+        nx.draw_networkx_nodes(
+            graph, pos, ax=ax, nodelist=nodes,
+            node_color=[SIDE_COLOURS.get(sides.get(n, ""), OKABE_ITO["grey"]) for n in nodes],
+            node_size=[10 + 3 * graph.nodes[n]["weight"] for n in nodes], linewidths=0.3, edgecolors="black",
+        )
+        nx.draw_networkx_labels(graph, pos, ax=ax, labels={n: labels.get(n, n) for n in nodes}, font_size=4.5)
+        present = sorted({sides.get(n, "") for n in nodes}, key=lambda s: list(SIDE_COLOURS).index(s) if s in SIDE_COLOURS else 99)
+        handles = [matplotlib.lines.Line2D([], [], marker="o", ls="", color=SIDE_COLOURS.get(s, OKABE_ITO["grey"]), label=s.replace("_", " ")) for s in present]
+        ax.legend(handles=handles, frameon=False, fontsize=5, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=4)
+    ax.set_axis_off()
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def _component_layout(graph: nx.Graph, seed: int) -> dict[str, np.ndarray]:
+    """Spring layout (fixed seed) of the largest component in the middle; smaller
+    components laid out on their own and lined up underneath."""
+    components = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
+    pos: dict[str, np.ndarray] = {}
+    for i, nodes in enumerate(components):
+        sub = graph.subgraph(nodes)
+        layout = nx.spring_layout(sub, seed=seed, weight=None, k=2.0 / max(1, len(nodes)) ** 0.5, iterations=200)
+        scale, centre = (1.0, np.array([0.0, 0.0])) if i == 0 else (0.18, np.array([-1.0 + 0.45 * (i - 1), -1.35]))
+        for node, xy in layout.items():
+            pos[node] = centre + scale * np.asarray(xy)
+    return pos
+
+
+def outlet_small_multiples(matrices: dict[str, pd.DataFrame], order: list[str], title: str, *, fmt: str = ".2f") -> Figure:
+    """One small side x side heatmap per outlet, same order and colour scale."""
+    apply_style()
+    outlets = sorted(matrices)
+    cols = 3
+    rows = -(-len(outlets) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(COLUMN_WIDTH_IN * 2, 2.3 * rows), layout="constrained", squeeze=False)
+    top = max((float(np.nanmax(m.to_numpy(dtype=float))) for m in matrices.values() if m.size), default=1.0) or 1.0
+    short = {s: s.replace("_", " ").replace("afghan government", "afghan gov.").replace("regional states", "regional").replace("united states", "US").replace("international", "intl.") for s in order}
+    for ax, outlet in zip(axes.ravel(), outlets, strict=False):
+        m = matrices[outlet].reindex(index=order, columns=order).fillna(0)
+        m = m.rename(index=short, columns=short)
+        _annotated_heatmap(ax, m, fmt=fmt, vmax=top)
+        ax.set_title(outlet, loc="left")
+    for ax in axes.ravel()[len(outlets) :]:
+        ax.set_axis_off()
+    fig.suptitle(title, x=0.01, ha="left", fontsize=8)
+    fig.get_layout_engine().set(w_pad=0.02, h_pad=0.02)
+    return fig
+
+
+def pair_comparison(values: pd.DataFrame, title: str, xlabel: str) -> Figure:
+    """Dot plot: for each pair (rows) the value in each outlet (colour-blind-safe markers)."""
+    apply_style()
+    pairs = list(dict.fromkeys(values["pair"]))
+    outlets = sorted(values["outlet_id"].unique())
+    markers = ["o", "s", "D", "^", "v", "P", "X"]
+    palette = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "black")]
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.3 * len(pairs) + 1.2), layout="constrained")
+    for i, outlet in enumerate(outlets):
+        part = values[values["outlet_id"] == outlet].set_index("pair").reindex(pairs)
+        y = np.arange(len(pairs)) + (i - (len(outlets) - 1) / 2) * 0.12
+        ax.scatter(part["value"], y, marker=markers[i % len(markers)], color=palette[i % len(palette)], s=14, label=outlet, zorder=3)
+    ax.set_yticks(range(len(pairs)), [p.replace("_", " ") for p in pairs])
+    ax.invert_yaxis()
+    ax.grid(axis="x", color=OKABE_ITO["grey"], linewidth=0.3)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=5.5, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    return fig
+
+
+def salience_dots(sal: pd.DataFrame, frames: list[str], title: str) -> Figure:
+    """Frame salience per group: share of body sentences with a hit, with its bootstrap
+    interval; frames as rows, groups as coloured markers."""
+    apply_style()
+    groups = sorted(sal["group"].unique())
+    markers = ["o", "s", "D", "^", "v", "P", "X"]
+    palette = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "black")]
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.3 * len(frames) + 0.2 * -(-len(groups) // 2) + 1.4), layout="constrained")
+    for i, group in enumerate(groups):
+        part = sal[sal["group"] == group].set_index("frame").reindex(frames)
+        y = np.arange(len(frames)) + (i - (len(groups) - 1) / 2) * (0.7 / max(1, len(groups)))
+        x = part["sentence_share"].to_numpy(dtype=float)
+        err = np.vstack([x - part["sentence_share_low"].to_numpy(dtype=float), part["sentence_share_high"].to_numpy(dtype=float) - x])
+        ax.errorbar(x, y, xerr=err, fmt=markers[i % len(markers)], color=palette[i % len(palette)], ms=3, elinewidth=0.6, capsize=0, label=group)
+    ax.set_yticks(range(len(frames)), [f.replace("_", " ") for f in frames])
+    ax.invert_yaxis()
+    ax.set_xlim(-0.02, 1.02)
+    ax.grid(axis="x", color=OKABE_ITO["grey"], linewidth=0.3)
+    ax.set_xlabel("share of body sentences with the frame (95% bootstrap interval)")
+    ax.set_title(title, loc="left")
+    fig.legend(*ax.get_legend_handles_labels(), frameon=False, fontsize=5.5, ncols=2, loc="outside lower center")
+    return fig
+
+
+def validation_figure(report: pd.DataFrame) -> Figure:
+    """Measured accuracy of each component (F1, or accuracy for speakers) with its 95%
+    bootstrap interval."""
+    apply_style()
+    main = report[report["measure"].isin(["f1", "accuracy"])].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.32 * len(main) + 0.9), layout="constrained")
+    y = np.arange(len(main))
+    x = main["value"].to_numpy(dtype=float)
+    err = np.vstack([x - main["low"].to_numpy(dtype=float), main["high"].to_numpy(dtype=float) - x])
+    ax.errorbar(x, y, xerr=err, fmt="o", color=OKABE_ITO["blue"], ms=3.5, elinewidth=0.8, capsize=2)
+    for yi, (value, measure, n) in enumerate(zip(x, main["measure"], main["items"], strict=True)):
+        ax.text(1.02, yi, f"{measure} {value:.2f} (n={n})", va="center", fontsize=5.5, transform=ax.get_yaxis_transform())
+    ax.set_yticks(y, list(main["component"]))
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.0)
+    ax.grid(axis="x", color=OKABE_ITO["grey"], linewidth=0.3)
+    ax.set_xlabel("against the hand-coded gold (95% bootstrap interval)")
+    ax.set_title("Measured accuracy of each step", loc="left")
     return fig

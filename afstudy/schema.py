@@ -24,7 +24,8 @@ class Column:
 
 
 def load_dictionary(path: str | Path = DICTIONARY_FILE) -> dict[str, list[Column]]:
-    """Table name -> documented columns, in order."""
+    """Table name -> documented columns, in order (for a table family with
+    ``dynamic_columns``, the fixed leading columns)."""
     data = load_yaml(path)
     tables = (data or {}).get("tables")
     if not isinstance(tables, dict):
@@ -42,13 +43,19 @@ def load_dictionary(path: str | Path = DICTIONARY_FILE) -> dict[str, list[Column
     return result
 
 
-def column_problems(frame: pd.DataFrame, columns: list[Column]) -> list[str]:
-    """Differences between a table and its documented columns (empty list when they agree)."""
+def column_problems(frame: pd.DataFrame, columns: list[Column], dynamic: Column | None = None) -> list[str]:
+    """Differences between a table and its documented columns (empty list when they agree).
+
+    With ``dynamic``, the documented columns lead and every further column has that type.
+    """
     problems = []
     names = [c.name for c in columns]
-    if list(frame.columns) != names:
+    head = list(frame.columns)[: len(names)] if dynamic is not None else list(frame.columns)
+    if head != names:
         problems.append(f"columns {list(frame.columns)} != documented {names}")
         return problems
+    if dynamic is not None:
+        columns = columns + [Column(c, dynamic.type, dynamic.description) for c in list(frame.columns)[len(names) :]]
     for col in columns:
         values = frame[col.name].astype(str)
         values = values[values != ""]

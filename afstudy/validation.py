@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from afstudy.io import read_csv
@@ -206,3 +207,73 @@ def quote_scores(predicted: pd.DataFrame, gold: pd.DataFrame, *, pronouns: froze
                 value = sum(values) / len(values) if values else float("nan")
                 rows.append({"measure": name, "value": value, "precision": float("nan"), "recall": float("nan"), "n": len(values)})
     return pd.DataFrame(rows)
+
+
+def bootstrap_prf(is_predicted: list[bool], is_gold: list[bool], *, n_boot: int = 2000, seed: int = 7) -> dict[str, tuple[float, float, float]]:
+    """Precision, recall and F1 with 95% percentile bootstrap intervals, resampling the
+    union of predicted and gold items (an item is a TP when it is both)."""
+    pred = np.asarray(is_predicted, dtype=bool)
+    gold = np.asarray(is_gold, dtype=bool)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(pred), size=(n_boot, len(pred))) if len(pred) else np.zeros((n_boot, 0), dtype=int)
+
+    def measures(p: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        tp = (p & g).sum(axis=-1)
+        precision = np.where(p.sum(axis=-1) > 0, tp / np.maximum(p.sum(axis=-1), 1), 1.0)
+        recall = np.where(g.sum(axis=-1) > 0, tp / np.maximum(g.sum(axis=-1), 1), 1.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0)
+        return precision, recall, f1
+
+    point = measures(pred, gold)
+    boot = measures(pred[idx], gold[idx])
+    return {name: (float(point[k]), *map(float, np.quantile(boot[k], [0.025, 0.975]))) for k, name in enumerate(("precision", "recall", "f1"))}
+
+
+def bootstrap_share(flags: list[bool], *, n_boot: int = 2000, seed: int = 7) -> tuple[float, float, float]:
+    """A share (accuracy) with its 95% percentile bootstrap interval."""
+    values = np.asarray(flags, dtype=float)
+    if not len(values):
+        return (float("nan"),) * 3
+    rng = np.random.default_rng(seed)
+    boot = values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
+    return float(values.mean()), *map(float, np.quantile(boot, [0.025, 0.975]))
+
+
+def _union_flags(predicted: set[object], gold: set[object]) -> tuple[list[bool], list[bool]]:
+    items = sorted(predicted | gold, key=repr)
+    return [i in predicted for i in items], [i in gold for i in items]
+
+
+def validation_report(*, lines: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame, per_sentence: pd.DataFrame, frames: list[str], n_boot: int = 2000, seed: int = 7) -> pd.DataFrame:
+    """Every measured accuracy of the pipeline against the gold, with bootstrap intervals:
+    boilerplate removal (body lines), actor mentions, quotes, speakers, frames."""
+    rows: list[dict[str, object]] = []
+
+    def add(component: str, unit: str, stats: dict[str, tuple[float, float, float]], n: int) -> None:
+        for measure, (value, low, high) in stats.items():
+            rows.append({"component": component, "measure": measure, "value": value, "low": low, "high": high, "items": n, "unit": unit})
+
+    gold_lines = read_gold_line_roles()
+    merged = lines.merge(gold_lines, on=["file", "line_no"], suffixes=("", "_gold"))
+    merged = merged[merged["reason_gold"] != "blank"]
+    add("boilerplate removal (body lines)", "non-blank line", bootstrap_prf(list(merged["role"] == "body"), list(merged["role_gold"] == "body"), n_boot=n_boot, seed=seed), len(merged))
+    span = ["file", "line_no", "start", "end", "actor_id"]
+    pred_m, gold_m = _union_flags(_keys(mentions, span), _keys(read_gold_mentions(), span))
+    add("actor mentions (exact span and actor)", "mention", bootstrap_prf(pred_m, gold_m, n_boot=n_boot, seed=seed), len(pred_m))
+    gold_q = read_gold_quotes()
+    p_q, g_q = quotes[quotes["kind"] != "term"].reset_index(drop=True), gold_q[gold_q["kind"] != "term"].reset_index(drop=True)
+    pairs = match_quotes(p_q, g_q)
+    matched_p, matched_g = {pi for _, pi in pairs}, {gi for gi, _ in pairs}
+    flags_p = [True] * len(pairs) + [True] * (len(p_q) - len(matched_p)) + [False] * (len(g_q) - len(matched_g))
+    flags_g = [True] * len(pairs) + [False] * (len(p_q) - len(matched_p)) + [True] * (len(g_q) - len(matched_g))
+    add("quotes (half-span overlap)", "quote", bootstrap_prf(flags_p, flags_g, n_boot=n_boot, seed=seed), len(flags_p))
+    correct = [_speaker_agrees(p_q.loc[pi], g_q.loc[gi]) for gi, pi in pairs]
+    value, low, high = bootstrap_share(correct, n_boot=n_boot, seed=seed)
+    rows.append({"component": "quote speakers", "measure": "accuracy", "value": value, "low": low, "high": high, "items": len(correct), "unit": "matched quote"})
+    gold_f = read_csv(GOLD_DIR / "frames.csv")
+    coded = set(gold_f["sentence_id"])
+    pred_items = {(r["sentence_id"], f) for r in per_sentence[per_sentence["sentence_id"].isin(coded)].to_dict("records") for f in frames if r[f] > 0}
+    gold_items = {(r.sentence_id, r.frame) for r in gold_f.itertuples() if r.frame in frames}
+    pred_f, gold_fl = _union_flags(pred_items, gold_items)
+    add("frames (sentence x frame, micro)", "sentence-frame pair", bootstrap_prf(pred_f, gold_fl, n_boot=n_boot, seed=seed), len(pred_f))
+    return pd.DataFrame(rows, columns=["component", "measure", "value", "low", "high", "items", "unit"])

@@ -155,7 +155,7 @@ def test_a_pretrained_pipeline_is_loaded_by_name_and_its_entities_become_candida
     gaz = tmp_path / "actors.yaml"
     gaz.write_text(MINI_GAZETTEER)
     nlp = build_pipeline(str(tmp_path / "tiny"), gaz)
-    assert nlp.pipe_names == ["afstudy_sentences", "ner", "afstudy_actors"]
+    assert nlp.pipe_names == ["afstudy_sentences", "ner", "afstudy_actors", "afstudy_lemmas", "afstudy_frames"]
     doc = nlp("Officials from Ruritania met Zamir Kabulov in Zenda.")
     assert [(s.text, s.label_) for s in doc.spans[MENTIONS_KEY]] == [("Zamir Kabulov", "kabulov")]
     assert {e.text for e in doc.ents} & {"Ruritania", "Zenda"}

@@ -1,0 +1,367 @@
+"""Framing: frame dimensions found by a lemma-based lexicon, and per-outlet measures.
+
+The lexicon (``data/frames.yaml``) is data: terms written as lowercase lemmas and spaCy
+Matcher token patterns for each of 13 dimensions adapted from the Policy Frames Codebook
+(Boydstun et al. 2014; Card et al. 2015). Two pipeline components do the matching:
+
+- ``afstudy_lemmas``: lowercase lookup lemmas from spacy-lookups-data (the lookup table
+  is case-sensitive, so a capitalised word falls back to the lemma of its lowercase form);
+- ``afstudy_frames``: every hit as a span in ``doc.spans["afstudy_frames"]`` (label =
+  dimension id, kb_id = the term or pattern that matched), excluded phrases removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import srsly
+from spacy.language import Language
+from spacy.lookups import load_lookups
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from afstudy.errors import ConfigError
+from afstudy.io import LineDict, load_yaml_with_lines
+from afstudy.paths import DATA_DIR
+
+FRAMES_FILE: Path = DATA_DIR / "frames.yaml"
+FRAMES_KEY = "afstudy_frames"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One frame dimension with its lexicon."""
+
+    id: str
+    name: str
+    description: str
+    terms: tuple[str, ...]
+    patterns: tuple[list[dict[str, Any]], ...]
+    exclude: tuple[str, ...]
+
+
+def load_lexicon(path: str | Path = FRAMES_FILE) -> list[Dimension]:
+    """Load and check the frame lexicon; errors name the file and line."""
+    p = Path(path)
+    data = load_yaml_with_lines(p)
+    if not isinstance(data, dict) or data.get("schema_version") != 1:
+        raise ConfigError(p, "expected a mapping with schema_version: 1")
+    items = data.get("dimensions")
+    if not isinstance(items, list) or not items:
+        raise ConfigError(p, "'dimensions' must be a non-empty list")
+    seen: dict[str, int] = {}
+    dims = []
+    for item in items:
+        line = item.line if isinstance(item, LineDict) else None
+        if not isinstance(item, dict) or not item.get("id") or not item.get("name"):
+            raise ConfigError(p, "each dimension needs an 'id' and a 'name'", line)
+        if item["id"] in seen:
+            raise ConfigError(p, f"duplicate dimension id {item['id']!r} (first at line {seen[item['id']]})", line)
+        seen[item["id"]] = line or 0
+        for key in ("terms", "exclude"):
+            values = item.get(key) or []
+            if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+                raise ConfigError(p, f"dimension {item['id']!r}: '{key}' must be a list of non-empty strings", line)
+        patterns = item.get("patterns") or []
+        if not isinstance(patterns, list) or not all(isinstance(pt, list) and pt and all(isinstance(t, dict) for t in pt) for pt in patterns):
+            raise ConfigError(p, f"dimension {item['id']!r}: 'patterns' must be a list of token-pattern lists", line)
+        if not item.get("terms") and not patterns:
+            raise ConfigError(p, f"dimension {item['id']!r} has neither terms nor patterns", line)
+        dims.append(
+            Dimension(
+                id=str(item["id"]),
+                name=str(item["name"]),
+                description=str(item.get("description", "")),
+                terms=tuple(t.strip().lower() for t in item.get("terms") or []),
+                patterns=tuple(_plain(pt) for pt in patterns),
+                exclude=tuple(t.strip().lower() for t in item.get("exclude") or []),
+            )
+        )
+    return dims
+
+
+def _plain(value: Any) -> Any:
+    """LineDicts back to plain dicts (spaCy's pattern validation wants plain types)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@Language.factory("afstudy_lemmas", assigns=["token.lemma"])
+def make_lemmas(nlp: Language, name: str) -> LookupLemmas:
+    """Factory of the lowercase lookup lemmatizer."""
+    return LookupLemmas()
+
+
+class LookupLemmas:
+    """Lowercase lemmas from spaCy's English lookup table, with a lowercase fallback."""
+
+    def __init__(self) -> None:
+        self.table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+
+    def lemma(self, text: str) -> str:
+        """The lowercase lemma of one word."""
+        found = self.table.get(text)
+        if found is None:
+            lower = text.lower()
+            found = self.table.get(lower, lower)
+        return str(found).lower()
+
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc:
+            token.lemma_ = self.lemma(token.text)
+        return doc
+
+
+@Language.factory("afstudy_frames", assigns=["doc.spans"], default_config={"lexicon_path": None})
+def make_frames(nlp: Language, name: str, lexicon_path: str | None) -> FrameFinder:
+    """Factory of the frame lexicon matcher."""
+    return FrameFinder(nlp, load_lexicon(lexicon_path or FRAMES_FILE), Path(lexicon_path or FRAMES_FILE))
+
+
+class FrameFinder:
+    """Lexicon hits of every frame dimension, matched on lowercase lemmas."""
+
+    def __init__(self, nlp: Language, dimensions: list[Dimension], path: Path) -> None:
+        self.nlp = nlp
+        self.path = path
+        self._build(dimensions)
+
+    def _build(self, dimensions: list[Dimension]) -> None:
+        self.dimensions = dimensions
+        self.terms = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self.excludes = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self.patterns = Matcher(self.nlp.vocab, validate=True)
+        for dim in dimensions:
+            if dim.terms:
+                self.terms.add(dim.id, [self._lemma_doc(t) for t in dim.terms])
+            if dim.exclude:
+                self.excludes.add(dim.id, [self._lemma_doc(t) for t in dim.exclude])
+            for n, pattern in enumerate(dim.patterns):
+                try:
+                    self.patterns.add(f"{dim.id}|pattern{n + 1}", [pattern])
+                except (ValueError, KeyError) as exc:
+                    raise ConfigError(self.path, f"dimension {dim.id!r}: bad token pattern {n + 1}: {str(exc).splitlines()[0]}") from exc
+
+    def _lemma_doc(self, term: str) -> Doc:
+        """A pattern Doc for a term written as lemmas: each token's lemma is its text."""
+        doc = self.nlp.make_doc(term)
+        for token in doc:
+            token.lemma_ = token.lower_
+        return doc
+
+    def __call__(self, doc: Doc) -> Doc:
+        strings = doc.vocab.strings
+        blocked: dict[str, set[int]] = {}
+        for match_id, start, end in self.excludes(doc):
+            blocked.setdefault(strings[match_id], set()).update(range(start, end))
+        hits = []
+        for match_id, start, end in self.terms(doc):
+            dim = strings[match_id]
+            if not blocked.get(dim, set()).intersection(range(start, end)):
+                hits.append(Span(doc, start, end, label=dim, kb_id=" ".join(t.lemma_ for t in doc[start:end])))
+        for match_id, start, end in self.patterns(doc):
+            dim, pattern = strings[match_id].split("|")
+            if not blocked.get(dim, set()).intersection(range(start, end)):
+                hits.append(Span(doc, start, end, label=dim, kb_id=pattern))
+        kept: list[Span] = []
+        for dim in sorted({s.label_ for s in hits}):
+            # within a dimension, overlapping hits count once: the longest, then the first
+            kept += filter_spans([s for s in hits if s.label_ == dim])
+        doc.spans[FRAMES_KEY] = sorted(kept, key=lambda s: (s.start, s.end, s.label_))
+        return doc
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the lexicon beside the pipeline."""
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "frames.yaml").write_bytes(self.path.read_bytes())
+        srsly.write_json(out / "dimensions.json", [d.id for d in self.dimensions])
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> FrameFinder:
+        """Load the lexicon saved by ``to_disk``."""
+        self.path = Path(path) / "frames.yaml"
+        self._build(load_lexicon(self.path))
+        return self
+
+
+# ---- measures ---------------------------------------------------------------------------
+def frame_hit_rows(doc: Doc, units: list, article_id: str, outlet_id: str, sentence_ids: dict[int, str]) -> list[dict[str, object]]:
+    """One row per lexicon hit, with the sentence and raw-line offsets."""
+    rows = []
+    for span in doc.spans[FRAMES_KEY]:
+        unit = next(u for u in units if u.doc_start <= span.start_char < u.doc_end)
+        base = unit.raw_offset - unit.doc_start
+        rows.append(
+            {
+                "article_id": article_id,
+                "outlet_id": outlet_id,
+                "unit_id": unit.unit_id,
+                "part": unit.part,
+                "sentence_id": sentence_ids.get(span.sent.start, ""),
+                "line_no": unit.line_no,
+                "start": span.start_char + base,
+                "end": span.end_char + base,
+                "frame": span.label_,
+                "term": span.kb_id_,
+                "text": span.text,
+            }
+        )
+    return rows
+
+
+def sentence_frames(sentences: pd.DataFrame, hits: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
+    """Sentences x frames: the number of lexicon hits of each frame in each sentence."""
+    counts = hits.groupby(["sentence_id", "frame"]).size().unstack(fill_value=0) if len(hits) else pd.DataFrame()
+    counts = counts.reindex(index=sentences["sentence_id"], columns=frames, fill_value=0)
+    out = sentences[["article_id", "sentence_id", "part", "words_count"]].reset_index(drop=True)
+    return pd.concat([out, counts.reset_index(drop=True).astype(int)], axis=1)
+
+
+def bootstrap_ci(has: np.ndarray, hits: np.ndarray, word_counts: np.ndarray, *, n_boot: int = 2000, seed: int = 2018, level: float = 0.95) -> tuple[float, float, float, float]:
+    """Percentile bootstrap over sentences (seeded): CI of the share of sentences with a
+    hit and of hits per 1,000 words. Returns (share_low, share_high, rate_low, rate_high)."""
+    n = len(has)
+    if n == 0:
+        return (float("nan"),) * 4
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    shares = has[idx].mean(axis=1)
+    words_total = word_counts[idx].sum(axis=1)
+    rates = 1000 * hits[idx].sum(axis=1) / np.where(words_total == 0, 1, words_total)
+    alpha = (1 - level) / 2
+    q = [alpha, 1 - alpha]
+    s_low, s_high = np.quantile(shares, q)
+    r_low, r_high = np.quantile(rates, q)
+    return float(s_low), float(s_high), float(r_low), float(r_high)
+
+
+def salience(per_sentence: pd.DataFrame, groups: pd.Series, frames: list[str], *, parts: tuple[str, ...] = ("paragraph", "subheading"), n_boot: int = 2000, seed: int = 2018) -> pd.DataFrame:
+    """Frame salience per group (outlet, event pair, outlet type): share of body sentences
+    with a hit and hits per 1,000 words, each with a seeded 95% bootstrap interval."""
+    body = per_sentence[per_sentence["part"].isin(parts)].copy()
+    body["group"] = body["article_id"].map(groups)
+    rows = []
+    for group, part in body.groupby("group", sort=True):
+        words_arr = part["words_count"].astype(int).to_numpy()
+        for k, frame in enumerate(frames):
+            hits = part[frame].to_numpy()
+            has = (hits > 0).astype(float)
+            lo, hi, rlo, rhi = bootstrap_ci(has, hits.astype(float), words_arr, n_boot=n_boot, seed=seed + k)
+            rows.append(
+                {
+                    "group": group,
+                    "frame": frame,
+                    "sentences_count": len(part),
+                    "sentences_with_frame_count": int(has.sum()),
+                    "sentence_share": float(has.mean()) if len(part) else float("nan"),
+                    "sentence_share_low": lo,
+                    "sentence_share_high": hi,
+                    "hits_count": int(hits.sum()),
+                    "words_count": int(words_arr.sum()),
+                    "hits_per_1000_words": 1000 * hits.sum() / words_arr.sum() if words_arr.sum() else float("nan"),
+                    "hits_per_1000_words_low": rlo,
+                    "hits_per_1000_words_high": rhi,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def frame_scores(per_sentence: pd.DataFrame, gold: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
+    """Per-frame precision and recall of the lexicon against hand-coded sentence frames
+    (a sentence has a frame when it has at least one lexicon hit), plus micro averages."""
+    coded = sorted(set(gold["sentence_id"]))
+    gold_sets = {f: set(gold[gold["frame"] == f]["sentence_id"]) for f in frames}
+    pred = per_sentence[per_sentence["sentence_id"].isin(coded)].set_index("sentence_id")
+    rows = []
+    tp_all = pred_all = gold_all = 0
+    for f in frames:
+        predicted = set(pred.index[pred[f] > 0])
+        true = gold_sets[f]
+        tp = len(predicted & true)
+        tp_all, pred_all, gold_all = tp_all + tp, pred_all + len(predicted), gold_all + len(true)
+        p = tp / len(predicted) if predicted else float("nan")
+        r = tp / len(true) if true else float("nan")
+        f1 = 2 * p * r / (p + r) if predicted and true and (p + r) else float("nan")
+        rows.append({"frame": f, "precision": p, "recall": r, "f1": f1, "gold_count": len(true), "predicted_count": len(predicted), "true_positives": tp})
+    p, r = tp_all / pred_all if pred_all else float("nan"), tp_all / gold_all if gold_all else float("nan")
+    rows.append({"frame": "micro_average", "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else float("nan"), "gold_count": gold_all, "predicted_count": pred_all, "true_positives": tp_all})
+    return pd.DataFrame(rows)
+
+
+def headline_frames(per_sentence: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
+    """The frames of each article's headline (and standfirst), one row per article."""
+    head = per_sentence[per_sentence["part"].isin(("headline", "standfirst"))]
+    rows = []
+    for article_id, part in head.groupby("article_id", sort=True):
+        found = [f for f in frames if part[f].sum() > 0]
+        rows.append({"article_id": article_id, "headline_frames": "; ".join(found), "frames_count": len(found)})
+    return pd.DataFrame(rows, columns=["article_id", "headline_frames", "frames_count"])
+
+
+def portrayal(per_sentence: pd.DataFrame, mentions: pd.DataFrame, groups: pd.Series, frames: list[str], *, side: str = "russia", parts: tuple[str, ...] = ("paragraph", "subheading")) -> pd.DataFrame:
+    """Which frames co-occur with a side: per group, the share of body sentences that
+    mention the side and carry each frame."""
+    mentioning = set(mentions[(mentions["side"] == side) & (mentions["part"].isin(parts))]["sentence_id"])
+    body = per_sentence[per_sentence["part"].isin(parts) & per_sentence["sentence_id"].isin(mentioning)].copy()
+    body["group"] = body["article_id"].map(groups)
+    rows = []
+    for group, part in body.groupby("group", sort=True):
+        for frame in frames:
+            rows.append({"group": group, "side": side, "frame": frame, "sentences_count": len(part), "sentence_share": float((part[frame] > 0).mean())})
+    return pd.DataFrame(rows, columns=["group", "side", "frame", "sentences_count", "sentence_share"])
+
+
+def to_booktabs(frame: pd.DataFrame, *, caption: str, label: str, float_format: str = "{:.2f}") -> str:
+    r"""A table as LaTeX with booktabs rules (needs \usepackage{booktabs})."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, float):
+            text = "--" if np.isnan(value) else float_format.format(value)
+        else:
+            text = str(value)
+        for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
+            text = text.replace(char, escaped)
+        return text
+
+    align = "l" + "r" * (frame.shape[1] - 1)
+    lines = [
+        r"\begin{table}[htbp]",
+        r"\centering",
+        rf"\caption{{{cell(caption)}}}",
+        rf"\label{{{label}}}",
+        rf"\begin{{tabular}}{{{align}}}",
+        r"\toprule",
+        " & ".join(cell(c) for c in frame.columns) + r" \\",
+        r"\midrule",
+        *[" & ".join(cell(v) for v in row) + r" \\" for row in frame.itertuples(index=False)],
+        r"\bottomrule",
+        r"\end{tabular}",
+        r"\end{table}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def outlet_comparison(sal: pd.DataFrame, attention: pd.DataFrame, sourcing: pd.DataFrame, *, frames: list[str], sides: list[str]) -> pd.DataFrame:
+    """One row per outlet: frame salience (share of body sentences), attention by side
+    (mentions per 1,000 words), quoted-word share by side and the anonymous quote share."""
+    table = sal[sal["frame"].isin(frames)].pivot(index="group", columns="frame", values="sentence_share")[frames]
+    table.columns = [f"{f} share" for f in frames]
+    att = attention[attention["side"].isin(sides)].pivot(index="outlet_id", columns="side", values="mentions_per_1000_words").reindex(columns=sides).fillna(0.0)
+    att.columns = [f"{s} per 1k words" for s in sides]
+    src = sourcing[sourcing["side"].isin(sides)].pivot(index="outlet_id", columns="side", values="quoted_words_share").reindex(columns=sides).fillna(0.0)
+    src.columns = [f"{s} quoted share" for s in sides]
+    anonymous = sourcing.assign(anon=sourcing["anonymous_share"] * sourcing["quotes_count"]).groupby("outlet_id").apply(
+        lambda d: d["anon"].sum() / d["quotes_count"].sum() if d["quotes_count"].sum() else float("nan"), include_groups=False
+    )
+    out = table.join(att).join(src)
+    out["anonymous quote share"] = anonymous
+    return out.rename_axis("outlet").reset_index()

@@ -1,0 +1,133 @@
+"""Framing: the lexicon, the lemma and frame components, measures, and accuracy floors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import spacy
+
+from afstudy.errors import ConfigError
+from afstudy.extraction import Extraction, extract
+from afstudy.framing import FRAMES_KEY, bootstrap_ci, frame_scores, load_lexicon, salience, sentence_frames, to_booktabs
+from afstudy.io import read_csv
+from afstudy.parsing import ParsedCorpus
+from afstudy.paths import GOLD_DIR
+from afstudy.pipeline import build_pipeline, customize_tokenizer
+
+TOY = """schema_version: 1
+matching: {attr: LEMMA, lowercase: true}
+dimensions:
+  - id: security_defense
+    name: Security
+    terms: [troop, attack, "cease - fire", ceasefire]
+    patterns:
+      - [{LOWER: {REGEX: '^\\d+$'}}, {LOWER: "soldiers"}]
+    exclude: ["security council"]
+  - id: political
+    name: Political
+    terms: [talk, "peace talk", negotiation, security council]
+"""
+
+
+@pytest.fixture(scope="module")
+def toy_nlp(tmp_path_factory: pytest.TempPathFactory) -> spacy.language.Language:
+    path = tmp_path_factory.mktemp("lex") / "frames.yaml"
+    path.write_text(TOY)
+    nlp = spacy.blank("en")
+    customize_tokenizer(nlp)
+    nlp.add_pipe("afstudy_sentences")
+    nlp.add_pipe("afstudy_lemmas")
+    nlp.add_pipe("afstudy_frames", config={"lexicon_path": str(path)})
+    return nlp
+
+
+def hits(nlp: spacy.language.Language, text: str) -> list[tuple[str, str]]:
+    doc = nlp(text)
+    return [(s.text, s.label_) for s in doc.spans[FRAMES_KEY]]
+
+
+def test_lemmas_are_lowercase_and_capitalised_words_fall_back(toy_nlp: spacy.language.Language) -> None:
+    doc = toy_nlp("Troops Attacked during Talks")
+    assert [t.lemma_ for t in doc] == ["troop", "attack", "during", "talk"]
+
+
+def test_terms_patterns_excludes_and_overlaps(toy_nlp: spacy.language.Language) -> None:
+    assert hits(toy_nlp, "Peace talks stalled after the attack; 40 soldiers and a cease-fire.") == [
+        ("Peace talks", "political"),
+        ("attack", "security_defense"),
+        ("40 soldiers", "security_defense"),
+        ("cease-fire", "security_defense"),
+    ]
+    # "security council" is political here and excluded from security_defense
+    assert hits(toy_nlp, "The Security Council met.") == [("Security Council", "political")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("schema_version: 1\ndimensions: []\n", "'dimensions' must be a non-empty list"),
+        ("schema_version: 1\ndimensions:\n  - {id: a, name: A, terms: [x]}\n  - {id: a, name: B, terms: [y]}\n", r"frames\.yaml:4: duplicate dimension id 'a' \(first at line 3\)"),
+        ("schema_version: 1\ndimensions:\n  - {id: a, name: A}\n", "has neither terms nor patterns"),
+        ("schema_version: 1\ndimensions:\n  - {id: a, name: A, terms: [x, 3]}\n", "'terms' must be a list of non-empty strings"),
+    ],
+)
+def test_malformed_lexicons_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "frames.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_lexicon(path)
+
+
+def test_a_bad_token_pattern_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "frames.yaml"
+    path.write_text("schema_version: 1\ndimensions:\n  - {id: a, name: A, patterns: [[{NOPE: x}]]}\n")
+    nlp = spacy.blank("en")
+    with pytest.raises(ConfigError, match="dimension 'a': bad token pattern 1"):
+        nlp.add_pipe("afstudy_frames", config={"lexicon_path": str(path)})
+
+
+def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
+    has = np.array([1, 0, 0, 1, 1, 0, 1, 0, 0, 0], dtype=float)
+    words = np.full(10, 20)
+    first = bootstrap_ci(has, has * 2, words, seed=1)
+    assert first == bootstrap_ci(has, has * 2, words, seed=1)
+    low, high, rlow, rhigh = first
+    assert low <= has.mean() <= high and rlow <= 1000 * (has * 2).sum() / words.sum() <= rhigh
+
+
+def test_salience_and_scores_by_hand() -> None:
+    per = pd.DataFrame(
+        {"article_id": ["a", "a", "b", "b"], "sentence_id": ["s1", "s2", "s3", "s4"], "part": ["paragraph"] * 4, "words_count": [10, 10, 10, 10], "f": [2, 0, 1, 0], "g": [0, 0, 0, 1]}
+    )
+    sal = salience(per, pd.Series({"a": "x", "b": "y"}), ["f", "g"], n_boot=50).set_index(["group", "frame"])
+    assert sal.loc[("x", "f"), "sentence_share"] == 0.5 and sal.loc[("x", "f"), "hits_per_1000_words"] == 100.0
+    gold = pd.DataFrame({"sentence_id": ["s1", "s3", "s4", "s2"], "frame": ["f", "g", "g", "none"]})
+    scores = frame_scores(per, gold, ["f", "g"]).set_index("frame")
+    assert (scores.loc["f", "precision"], scores.loc["f", "recall"]) == (0.5, 1.0)
+    assert (scores.loc["g", "precision"], scores.loc["g", "recall"]) == (1.0, 0.5)
+
+
+def test_booktabs_escapes_and_rules() -> None:
+    tex = to_booktabs(pd.DataFrame({"outlet": ["abc_news"], "share": [0.125]}), caption="A & B 50%", label="tab:x")
+    assert "\\toprule" in tex and "\\bottomrule" in tex and "abc\\_news & 0.12" in tex and "A \\& B 50\\%" in tex
+
+
+@pytest.fixture(scope="module")
+def extraction(seed_corpus: ParsedCorpus) -> Extraction:
+    return extract(build_pipeline(), seed_corpus)
+
+
+def test_the_lexicon_meets_its_floors_against_the_gold(extraction: Extraction) -> None:
+    frames = [d.id for d in load_lexicon()]
+    gold = read_csv(GOLD_DIR / "frames.csv")
+    coded = set(gold["sentence_id"])
+    assert coded <= set(extraction.sentences["sentence_id"])
+    assert len(coded) >= 60 and gold["article_id"].nunique() == 5
+    scores = frame_scores(sentence_frames(extraction.sentences, extraction.frame_hits, frames), gold, frames).set_index("frame")
+    assert scores.loc["micro_average", "f1"] >= 0.65, scores
+    for frame, row in scores.drop("micro_average").iterrows():
+        if row["gold_count"] >= 15:
+            assert row["f1"] >= 0.45, (frame, row)
