@@ -91,7 +91,12 @@ $(COOC_TABLES) &: $(ACTOR_TABLES) data/processed/corpus/paragraphs.csv $(AFSTUDY
 $(BUILD)/05-framing.ipynb: notebooks/05-framing.ipynb $(SEEDS) data/outlets.yaml data/actors.yaml data/quotes.yaml data/frames.yaml data/gold/frames.csv $(AFSTUDY_SRC) | $(ENV_STAMP)
 	$(call run_notebook,$<,$@,-p lexicon_file data/frames.yaml)
 
-NOTEBOOK_RUNS := $(BUILD)/01-corpus.ipynb $(BUILD)/02-actors.ipynb $(BUILD)/03-quotes.ipynb $(BUILD)/05-framing.ipynb
+# ---- 06 validation report: every measured accuracy, with intervals -----------
+$(BUILD)/06-validation.ipynb: notebooks/06-validation.ipynb $(SEEDS) data/outlets.yaml data/actors.yaml data/quotes.yaml data/frames.yaml $(wildcard data/gold/*.csv) $(AFSTUDY_SRC) | $(ENV_STAMP)
+	$(call run_notebook,$<,$@,-p n_boot 2000)
+
+NOTEBOOK_RUNS := $(BUILD)/01-corpus.ipynb $(BUILD)/02-actors.ipynb $(BUILD)/03-quotes.ipynb $(BUILD)/05-framing.ipynb \
+  $(BUILD)/06-validation.ipynb
 
 data/processed/corpus/paragraphs.csv: $(BUILD)/01-corpus.ipynb
 	@test -f $@ || { echo "missing $@ after $<"; exit 1; }
@@ -105,7 +110,7 @@ test: $(ENV_STAMP) ## Run all tests: pytest for afstudy and nbval for the notebo
 # The nbval reference of each notebook is its run with the default parameters.
 REFERENCE_RUNS := 01-corpus:$(BUILD)/01-corpus.ipynb 02-actors:$(BUILD)/02-actors.ipynb \
   03-quotes:$(BUILD)/03-quotes.ipynb 04-cooccurrence:$(BUILD)/04-cooccurrence/pooled_sentence_actor.ipynb \
-  05-framing:$(BUILD)/05-framing.ipynb
+  05-framing:$(BUILD)/05-framing.ipynb 06-validation:$(BUILD)/06-validation.ipynb
 notebooks: $(foreach r,$(REFERENCE_RUNS),$(word 2,$(subst :, ,$(r)))) ## Store the executed notebooks' key numbers as the nbval references.
 	@for pair in $(REFERENCE_RUNS); do nb=$${pair%%:*}; run=$${pair#*:}; \
 	  $(PY) -c "import sys; from afstudy.notebooks import store_reference_outputs as s; print(sys.argv[1], s(sys.argv[1], sys.argv[2]), 'checked cells')" \
