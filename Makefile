@@ -33,7 +33,7 @@ define run_notebook
 $(RUN_NOTEBOOK) $(1) $(2) $(3)
 endef
 
-.PHONY: help env figures test lab clean lock notebooks
+.PHONY: help env figures test lab clean lock notebooks checksums verify archive
 
 help: ## List the targets (the default goal).
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -103,9 +103,32 @@ data/processed/corpus/paragraphs.csv: $(BUILD)/01-corpus.ipynb
 
 figures: $(NOTEBOOK_RUNS) $(COOC_NOTEBOOKS) $(COOC_TABLES) ## Rebuild every table and figure from the seeds (only what changed).
 
-test: $(ENV_STAMP) ## Run all tests: pytest for afstudy and nbval for the notebooks.
+test: $(ENV_STAMP) ## Run all tests: pytest, nbval on every notebook, then `make verify`.
 	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
 	  AFSTUDY_OUTPUT_ROOT=$$out $(PY) -m pytest
+	$(MAKE) --no-print-directory verify
+
+checksums: ## Write data/outputs.sha256 from the current outputs (after `make figures`).
+	$(VENV)/bin/afstudy checksums write --root . --manifest data/outputs.sha256
+
+# The archive holds git's tracked files: commit before `make archive` / `make verify`.
+ARCHIVE := dist/afstudy-replication.tar.gz
+archive: $(ENV_STAMP) ## Build the replication archive dist/afstudy-replication.tar.gz (tracked files, deterministic).
+	$(VENV)/bin/afstudy archive --root . --out $(ARCHIVE)
+
+# Unpack the archive into a temporary folder, delete its outputs, rebuild them there with
+# this environment and no network (when `unshare` allows), and compare every file with
+# the committed manifest, naming each one that differs.
+NO_NETWORK := $(shell unshare -rn true 2>/dev/null && echo "unshare -rn")
+verify: $(ENV_STAMP) ## Rebuild every output from the archive in a temporary folder and compare checksums.
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(VENV)/bin/afstudy archive --root . --out $$tmp/archive.tar.gz >/dev/null && \
+	  tar -xzf $$tmp/archive.tar.gz -C $$tmp && \
+	  $(MAKE) --no-print-directory -C $$tmp/afstudy clean >/dev/null && \
+	  echo "verify: rebuilding every output in $$tmp/afstudy $(if $(NO_NETWORK),without network,)" && \
+	  PYTHONPATH=$$tmp/afstudy $(NO_NETWORK) $(MAKE) --no-print-directory -C $$tmp/afstudy -j2 figures \
+	    VENV=$(abspath $(VENV)) ENV_STAMP=$(abspath $(ENV_STAMP)) >$$tmp/build.log 2>&1 || { tail -40 $$tmp/build.log; exit 1; } ; \
+	  PYTHONPATH=$$tmp/afstudy $(VENV)/bin/afstudy checksums check --root $$tmp/afstudy --manifest data/outputs.sha256
 
 # The nbval reference of each notebook is its run with the default parameters.
 REFERENCE_RUNS := 01-corpus:$(BUILD)/01-corpus.ipynb 02-actors:$(BUILD)/02-actors.ipynb \
@@ -125,5 +148,5 @@ lock: ## Recompile requirements.lock (pip-tools, hashes) and environment.yml; ne
 	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock requirements.in
 	$(PYTHON_BOOT) .ci/environment_from_lock.py requirements.lock environment.yml
 
-clean: ## Remove what `make figures` makes (not the environment).
-	rm -rf build data/interim data/processed figures
+clean: ## Remove what `make figures` makes (not the environment, not the committed manifest).
+	rm -rf build dist data/interim data/processed figures

@@ -15,6 +15,7 @@ import pandas as pd
 import yaml
 from papermill.exceptions import PapermillExecutionError
 
+from afstudy.archive import MANIFEST, build_archive, check_manifest, read_manifest, write_manifest
 from afstudy.cleaning import load_profiles
 from afstudy.cooccurrence import evidence, grid, long_table
 from afstudy.errors import AfstudyError
@@ -82,6 +83,26 @@ def _notebook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checksums(args: argparse.Namespace) -> int:
+    root = args.root.resolve()
+    if args.action == "write":
+        n = write_manifest(root, args.manifest)
+        print(f"afstudy checksums: {n} outputs written to {args.manifest}")
+        return 0
+    problems = check_manifest(root, args.manifest)
+    for problem in problems:
+        print(f"  {problem}")
+    total = len(read_manifest(args.manifest))
+    print(f"afstudy checksums: {total - len([p for p in problems if not p.startswith('not in')])} of {total} outputs identical, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+def _archive(args: argparse.Namespace) -> int:
+    n = build_archive(args.root.resolve(), args.out, prefix=args.prefix)
+    print(f"afstudy archive: {n} files in {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``afstudy`` command."""
     parser = argparse.ArgumentParser(prog="afstudy", description=__doc__.splitlines()[0])
@@ -114,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--kernel", default="afstudy", help="Jupyter kernel name")
     n.add_argument("--cwd", type=Path, default=None, help="working directory of the kernel")
     n.set_defaults(func=_notebook)
+    k = sub.add_parser("checksums", help="write or check the SHA-256 manifest of every output")
+    k.add_argument("action", choices=["write", "check"])
+    k.add_argument("--root", type=Path, default=Path("."), help="project folder whose outputs to hash")
+    k.add_argument("--manifest", type=Path, default=Path(MANIFEST), help="manifest file")
+    k.set_defaults(func=_checksums)
+    a = sub.add_parser("archive", help="build a deterministic replication archive (.tar.gz) of the project files")
+    a.add_argument("--root", type=Path, default=Path("."), help="project folder")
+    a.add_argument("--out", type=Path, required=True, help="archive file to write")
+    a.add_argument("--prefix", default="afstudy", help="top folder inside the archive")
+    a.set_defaults(func=_archive)
     return parser
 
 
