@@ -33,7 +33,7 @@ define run_notebook
 $(RUN_NOTEBOOK) $(1) $(2) $(3)
 endef
 
-.PHONY: help env figures test lab clean lock notebooks checksums verify archive
+.PHONY: help env figures test lab clean lock notebooks checksums verify archive bench
 
 help: ## List the targets (the default goal).
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -138,6 +138,10 @@ notebooks: $(foreach r,$(REFERENCE_RUNS),$(word 2,$(subst :, ,$(r)))) ## Store t
 	@for pair in $(REFERENCE_RUNS); do nb=$${pair%%:*}; run=$${pair#*:}; \
 	  $(PY) -c "import sys; from afstudy.notebooks import store_reference_outputs as s; print(sys.argv[1], s(sys.argv[1], sys.argv[2]), 'checked cells')" \
 	    notebooks/$$nb.ipynb $$run; done
+
+BENCH_ARTICLES ?= 10000
+bench: $(ENV_STAMP) $(BUILD)/01-corpus.ipynb ## Benchmark on a synthetic corpus (BENCH_ARTICLES=10000): ratios to the tokenizer floor, memory, dask speed-up.
+	$(PY) -m afstudy.bench --articles $(BENCH_ARTICLES) --out build/bench --dask
 
 lab: $(ENV_STAMP) ## Start JupyterLab on 127.0.0.1 (token auth on) in notebooks/.
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks

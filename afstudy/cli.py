@@ -27,6 +27,8 @@ from afstudy.parsing import parse_corpus, write_parse_outputs
 from afstudy.paths import OUTLETS_FILE
 from afstudy.pipeline import build_pipeline
 from afstudy.quotes import QUOTE_RULES_FILE, load_quote_rules
+from afstudy.framing import FRAMES_FILE
+from afstudy.streaming import dask_client, extract_to_dir
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -40,19 +42,17 @@ def _parse(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    parsed = parse_corpus(args.corpus_dir, load_profiles(args.outlets))
     nlp = build_pipeline(args.spacy_model, args.gazetteer)
-    result = extract(nlp, parsed, quote_rules=load_quote_rules(args.quote_rules), batch_size=args.batch_size, n_process=args.n_process)
-    written = write_parse_outputs(parsed, args.out)
-    written.update(write_extraction(result, args.out))
-    unresolved = int((result.mentions["actor_id"] == "").sum())
-    print(
-        f"afstudy extract: {len(parsed.articles)} articles processed, {len(parsed.rejects)} rejected; "
-        f"{len(result.sentences)} sentences, {len(result.mentions)} mentions ({unresolved} unresolved), "
-        f"{len(result.places)} places, {len(result.quotes)} quotes, {len(result.candidates)} candidates"
-    )
-    for name, path in written.items():
-        print(f"  {name}: {path}")
+    settings = {"spacy_model": args.spacy_model, "gazetteer": str(args.gazetteer.resolve()), "frames": str(FRAMES_FILE), "quote_rules": str(args.quote_rules.resolve())}
+    with dask_client(args.scheduler, args.workers) as client:
+        summary = extract_to_dir(
+            nlp, args.corpus_dir, args.out, profiles=load_profiles(args.outlets), quote_rules=load_quote_rules(args.quote_rules),
+            batch_size=args.batch_size, n_process=args.n_process, client=client, settings=settings,
+        )
+    rows = ", ".join(f"{n} {name}" for name, n in summary.rows.items())
+    print(f"afstudy extract: {summary.files_in} files in = {summary.processed} processed + {summary.rejected} rejected; {rows}")
+    if not summary.reconciles:
+        raise AfstudyError(f"{args.corpus_dir}: counts do not reconcile ({summary})")
     return 0
 
 
@@ -119,8 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--gazetteer", type=Path, default=ACTORS_FILE, help="actor gazetteer (YAML)")
     e.add_argument("--quote-rules", type=Path, default=QUOTE_RULES_FILE, help="quote cues and source patterns (YAML)")
     e.add_argument("--spacy-model", default=None, help="optional pretrained spaCy pipeline (package name or path)")
-    e.add_argument("--batch-size", type=int, default=16, help="articles per nlp.pipe batch")
-    e.add_argument("--n-process", type=int, default=1, help="worker processes for nlp.pipe")
+    e.add_argument("--batch-size", type=int, default=64, help="articles per nlp.pipe batch")
+    e.add_argument("--n-process", type=int, default=1, help="worker processes for nlp.pipe (local backend)")
+    e.add_argument("--scheduler", default=None, help="address of a running dask.distributed scheduler (e.g. tcp://10.0.0.5:8786)")
+    e.add_argument("--workers", type=int, default=0, help="start a local dask cluster with this many single-threaded workers")
     e.set_defaults(func=_extract)
     c = sub.add_parser("cooccurrence", help="co-occurrence long table and evidence for the paper's parameter grid")
     c.add_argument("actors_dir", type=Path, help="folder with mentions.csv and sentences.csv (from extract)")

@@ -204,47 +204,52 @@ def iter_text_files(folder: Path) -> Iterator[Path]:
     yield from sorted(p for p in folder.glob("*.txt") if p.is_file())
 
 
-def read_corpus(folder: str | Path) -> Corpus:
-    """Read every ``*.txt`` in ``folder`` against its ``metadata.csv``.
+def iter_corpus(folder: str | Path) -> Iterator[RawArticle | Reject]:
+    """Read a corpus folder lazily: one decoded article or one reject at a time.
 
     Empty, binary and undecodable files, files without a metadata row, metadata rows
     without a file, and files repeating another file's text are rejected with a reason.
+    Order: metadata rejects, then the files in name order, then rows with no file.
     """
     root = Path(folder)
     if not root.is_dir():
         raise InputError(root, "corpus folder not found")
     meta, rejects = read_metadata(root / METADATA_NAME)
+    yield from rejects
     rejected_names = {r.file for r in rejects}
-    corpus = Corpus(folder=root, rejects=rejects)
     seen_text: dict[str, str] = {}
-    files = list(iter_text_files(root))
-    for path in files:
+    present: set[str] = set()
+    for path in iter_text_files(root):
+        present.add(path.name)
         if path.name in rejected_names:
             continue
         if path.name not in meta:
-            corpus.rejects.append(
-                Reject(path.name, "read", "no_metadata", f"{path}: no row in {METADATA_NAME}")
-            )
+            yield Reject(path.name, "read", "no_metadata", f"{path}: no row in {METADATA_NAME}")
             continue
         try:
             text, encoding, had_bom = decode_bytes(path.read_bytes(), path)
         except InputError as err:
-            corpus.rejects.append(Reject(path.name, "read", err.code, str(err)))
+            yield Reject(path.name, "read", err.code, str(err))
             continue
         text = normalise_text(text)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if digest in seen_text:
-            corpus.rejects.append(
-                Reject(path.name, "read", "duplicate_text", f"{path}: same text as {seen_text[digest]}")
-            )
+            yield Reject(path.name, "read", "duplicate_text", f"{path}: same text as {seen_text[digest]}")
             continue
         seen_text[digest] = path.name
-        corpus.articles.append(RawArticle(meta[path.name], path, text, encoding, had_bom, digest))
-    present = {p.name for p in files}
+        yield RawArticle(meta[path.name], path, text, encoding, had_bom, digest)
     for name in sorted(set(meta) - present):
-        corpus.rejects.append(
-            Reject(name, "read", "missing_file", f"{root / METADATA_NAME}: row for {name!r} but no such file")
-        )
+        yield Reject(name, "read", "missing_file", f"{root / METADATA_NAME}: row for {name!r} but no such file")
+
+
+def read_corpus(folder: str | Path) -> Corpus:
+    """Read every ``*.txt`` in ``folder`` against its ``metadata.csv`` (see iter_corpus)."""
+    corpus = Corpus(folder=Path(folder))
+    for item in iter_corpus(folder):
+        if isinstance(item, Reject):
+            corpus.rejects.append(item)
+        else:
+            corpus.articles.append(item)
     return corpus
 
 

@@ -46,32 +46,14 @@ def _locate(ad: ArticleDoc, start_char: int, end_char: int) -> tuple[Unit, int, 
     return unit, start_char + base, end_char + base
 
 
-def _sentence_ids(ad: ArticleDoc) -> dict[int, tuple[str, int]]:
-    """Token index of each sentence start -> (sentence_id, sentence number in the unit)."""
-    ids: dict[int, tuple[str, int]] = {}
-    per_unit: Counter[str] = Counter()
-    for sent in ad.doc.sents:
-        stripped = sent.text.strip()
-        if not stripped:
-            continue
-        unit = ad.unit_at(sent.start_char + (len(sent.text) - len(sent.text.lstrip())))
-        per_unit[unit.unit_id] += 1
-        ids[sent.start] = (f"{unit.unit_id}-s{per_unit[unit.unit_id]:02d}", per_unit[unit.unit_id])
-    return ids
-
-
 def sentence_rows(ad: ArticleDoc) -> list[dict[str, object]]:
     """One row per sentence of the article."""
     rows = []
-    ids = _sentence_ids(ad)
-    for sent in ad.doc.sents:
-        if sent.start not in ids:
-            continue
+    for sent, (sentence_id, number) in zip(ad.sentences, ad.sentence_ids, strict=True):
         lead = len(sent.text) - len(sent.text.lstrip())
         text = sent.text.strip()
         start_char = sent.start_char + lead
         unit, start, end = _locate(ad, start_char, start_char + len(text))
-        sentence_id, number = ids[sent.start]
         rows.append(
             {
                 "article_id": ad.article.article_id,
@@ -91,14 +73,8 @@ def sentence_rows(ad: ArticleDoc) -> list[dict[str, object]]:
     return rows
 
 
-def _sentence_of(ad: ArticleDoc, ids: dict[int, tuple[str, int]], token_index: int) -> str:
-    sent = ad.doc[token_index].sent
-    return ids.get(sent.start, ("", 0))[0]
-
-
 def mention_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]]:
     """One row per actor mention."""
-    ids = _sentence_ids(ad)
     rows = []
     for n, span in enumerate(ad.doc.spans[MENTIONS_KEY], start=1):
         unit, start, end = _locate(ad, span.start_char, span.end_char)
@@ -110,7 +86,7 @@ def mention_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]
                 "outlet_id": ad.article.raw.meta.outlet_id,
                 "unit_id": unit.unit_id,
                 "part": unit.part,
-                "sentence_id": _sentence_of(ad, ids, span.start),
+                "sentence_id": ad.sentence_id_at(span.start),
                 "file": ad.article.raw.meta.file,
                 "line_no": unit.line_no,
                 "start": start,
@@ -129,7 +105,6 @@ def mention_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]
 
 def place_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]]:
     """One row per place use (a name used as a location, not as an actor)."""
-    ids = _sentence_ids(ad)
     rows = []
     for span in ad.doc.spans[PLACES_KEY]:
         unit, start, end = _locate(ad, span.start_char, span.end_char)
@@ -139,7 +114,7 @@ def place_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]]:
             {
                 "article_id": ad.article.article_id,
                 "unit_id": unit.unit_id,
-                "sentence_id": _sentence_of(ad, ids, span.start),
+                "sentence_id": ad.sentence_id_at(span.start),
                 "file": ad.article.raw.meta.file,
                 "line_no": unit.line_no,
                 "start": start,
@@ -261,8 +236,7 @@ def extract(nlp: Language, parsed: ParsedCorpus, *, quote_rules: QuoteRules | No
     for ad in process_articles(nlp, parsed.articles, batch_size=batch_size, n_process=n_process):
         sentences += sentence_rows(ad)
         if FRAMES_KEY in ad.doc.spans:
-            ids = {start: sid for start, (sid, _) in _sentence_ids(ad).items()}
-            frames += frame_hit_rows(ad.doc, ad.units, ad.article.article_id, ad.article.raw.meta.outlet_id, ids)
+            frames += frame_hit_rows(ad)
         mentions += mention_rows(ad, gazetteer)
         places += place_rows(ad, gazetteer)
         candidates += candidate_rows(ad, gazetteer)

@@ -29,6 +29,7 @@ from spacy.util import filter_spans
 from afstudy.errors import ConfigError
 from afstudy.io import LineDict, load_yaml_with_lines
 from afstudy.paths import DATA_DIR
+from afstudy.units import ArticleDoc
 
 FRAMES_FILE: Path = DATA_DIR / "frames.yaml"
 FRAMES_KEY = "afstudy_frames"
@@ -194,19 +195,19 @@ class FrameFinder:
 
 
 # ---- measures ---------------------------------------------------------------------------
-def frame_hit_rows(doc: Doc, units: list, article_id: str, outlet_id: str, sentence_ids: dict[int, str]) -> list[dict[str, object]]:
-    """One row per lexicon hit, with the sentence and raw-line offsets."""
+def frame_hit_rows(ad: ArticleDoc) -> list[dict[str, object]]:
+    """One row per lexicon hit of an article, with its sentence and raw-line offsets."""
     rows = []
-    for span in doc.spans[FRAMES_KEY]:
-        unit = next(u for u in units if u.doc_start <= span.start_char < u.doc_end)
+    for span in ad.doc.spans[FRAMES_KEY]:
+        unit = ad.unit_at(span.start_char)
         base = unit.raw_offset - unit.doc_start
         rows.append(
             {
-                "article_id": article_id,
-                "outlet_id": outlet_id,
+                "article_id": ad.article.article_id,
+                "outlet_id": ad.article.raw.meta.outlet_id,
                 "unit_id": unit.unit_id,
                 "part": unit.part,
-                "sentence_id": sentence_ids.get(span.sent.start, ""),
+                "sentence_id": ad.sentence_id_at(span.start),
                 "line_no": unit.line_no,
                 "start": span.start_char + base,
                 "end": span.end_char + base,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from afstudy.cleaning import ROLES, LineRole, Profiles, classify_lines, load_profiles, words
-from afstudy.corpus import Corpus, RawArticle, Reject, read_corpus, reject_rows
+from afstudy.corpus import RawArticle, Reject, iter_corpus, reject_rows
 from afstudy.io import write_csv
 
 
@@ -75,60 +76,65 @@ def parse_article(raw: RawArticle, profiles: Profiles) -> Article:
     return article
 
 
+def iter_parsed(folder: str | Path, profiles: Profiles | None = None) -> Iterator[Article | Reject]:
+    """Parse a corpus folder lazily; an article without body becomes a Reject."""
+    profiles = profiles or load_profiles()
+    for item in iter_corpus(folder):
+        if isinstance(item, Reject):
+            yield item
+            continue
+        article = parse_article(item, profiles)
+        if not any(p.kind == "paragraph" for p in article.paragraphs):
+            yield Reject(item.path.name, "parse", "no_body", f"{item.path}: no line looks like body text")
+        else:
+            yield article
+
+
 def parse_corpus(folder: str | Path, profiles: Profiles | None = None) -> ParsedCorpus:
     """Read and parse a corpus folder; articles without body are rejected with a reason."""
-    corpus: Corpus = read_corpus(folder)
-    profiles = profiles or load_profiles()
     articles: list[Article] = []
-    rejects = list(corpus.rejects)
-    for raw in corpus.articles:
-        article = parse_article(raw, profiles)
-        if not any(p.kind == "paragraph" for p in article.paragraphs):
-            rejects.append(Reject(raw.path.name, "parse", "no_body", f"{raw.path}: no line looks like body text"))
-            continue
-        articles.append(article)
-    return ParsedCorpus(corpus.folder, articles, sorted(rejects, key=lambda r: (r.file, r.stage)))
+    rejects: list[Reject] = []
+    for item in iter_parsed(folder, profiles):
+        (rejects if isinstance(item, Reject) else articles).append(item)  # type: ignore[arg-type]
+    return ParsedCorpus(Path(folder), articles, sorted(rejects, key=lambda r: (r.file, r.stage)))
 
 
 def _word_count(lines: list[LineRole], role: str) -> int:
     return sum(len(words(lr.clean_text)) for lr in lines if lr.role == role and lr.reason != "blank")
 
 
-def articles_table(parsed: ParsedCorpus) -> pd.DataFrame:
-    """One row per processed article: metadata, headline, and line/word accounting."""
-    rows = []
-    for a in parsed.articles:
-        m, counts = a.raw.meta, a.role_counts()
-        row = {
-            "article_id": m.article_id,
-            "file": m.file,
-            "outlet": m.outlet,
-            "outlet_id": m.outlet_id,
-            "outlet_type": m.outlet_type,
-            "published": m.published,
-            "date_precision": m.date_precision,
-            "event": m.event,
-            "event_date": m.event_date,
-            "headline": a.headline,
-            "is_headline_as_metadata": a.headline == m.headline,
-            "encoding": a.raw.encoding,
-            "has_bom": a.raw.had_bom,
-            "lines_count": len(a.lines),
-        }
-        row.update({f"{role}_lines_count": counts.get(role, 0) for role in ROLES})
-        row["blank_lines_count"] = sum(1 for lr in a.lines if lr.reason == "blank")
-        row["paragraphs_count"] = sum(1 for p in a.paragraphs if p.kind == "paragraph")
-        row["subheadings_count"] = sum(1 for p in a.paragraphs if p.kind == "subheading")
-        for role in ("body", "caption", "removed"):
-            row[f"{role}_words_count"] = _word_count(a.lines, role)
-        row["sha256"] = a.raw.sha256
-        rows.append(row)
-    return pd.DataFrame(rows)
+def article_row(a: Article) -> dict[str, object]:
+    """The articles-table row of one article: metadata, headline, line/word accounting."""
+    m, counts = a.raw.meta, a.role_counts()
+    row: dict[str, object] = {
+        "article_id": m.article_id,
+        "file": m.file,
+        "outlet": m.outlet,
+        "outlet_id": m.outlet_id,
+        "outlet_type": m.outlet_type,
+        "published": m.published,
+        "date_precision": m.date_precision,
+        "event": m.event,
+        "event_date": m.event_date,
+        "headline": a.headline,
+        "is_headline_as_metadata": a.headline == m.headline,
+        "encoding": a.raw.encoding,
+        "has_bom": a.raw.had_bom,
+        "lines_count": len(a.lines),
+    }
+    row.update({f"{role}_lines_count": counts.get(role, 0) for role in ROLES})
+    row["blank_lines_count"] = sum(1 for lr in a.lines if lr.reason == "blank")
+    row["paragraphs_count"] = sum(1 for p in a.paragraphs if p.kind == "paragraph")
+    row["subheadings_count"] = sum(1 for p in a.paragraphs if p.kind == "subheading")
+    for role in ("body", "caption", "removed"):
+        row[f"{role}_words_count"] = _word_count(a.lines, role)
+    row["sha256"] = a.raw.sha256
+    return row
 
 
-def paragraphs_table(parsed: ParsedCorpus) -> pd.DataFrame:
-    """One row per body paragraph or subheading."""
-    rows = [
+def paragraph_rows(a: Article) -> list[dict[str, object]]:
+    """One row per body paragraph or subheading of an article."""
+    return [
         {
             "article_id": p.article_id,
             "paragraph_id": p.paragraph_id,
@@ -139,34 +145,41 @@ def paragraphs_table(parsed: ParsedCorpus) -> pd.DataFrame:
             "stripped_prefix": p.prefix,
             "text": p.text,
         }
-        for a in parsed.articles
         for p in a.paragraphs
     ]
-    return pd.DataFrame(rows, columns=["article_id", "paragraph_id", "paragraph_no", "line_no", "kind", "words_count", "stripped_prefix", "text"])
+
+
+def line_rows(a: Article) -> list[dict[str, object]]:
+    """One row per raw line of an article."""
+    return [
+        {"article_id": a.article_id, "file": a.raw.meta.file, "line_no": lr.line_no, "role": lr.role, "subrole": lr.subrole, "reason": lr.reason, "rule": lr.rule, "text": lr.text}
+        for lr in a.lines
+    ]
+
+
+PARAGRAPH_COLUMNS = ["article_id", "paragraph_id", "paragraph_no", "line_no", "kind", "words_count", "stripped_prefix", "text"]
+LINE_COLUMNS = ["article_id", "file", "line_no", "role", "subrole", "reason", "rule", "text"]
+REJECT_COLUMNS = ["file", "stage", "reason", "message"]
+
+
+def articles_table(parsed: ParsedCorpus) -> pd.DataFrame:
+    """One row per processed article."""
+    return pd.DataFrame([article_row(a) for a in parsed.articles])
+
+
+def paragraphs_table(parsed: ParsedCorpus) -> pd.DataFrame:
+    """One row per body paragraph or subheading."""
+    return pd.DataFrame([r for a in parsed.articles for r in paragraph_rows(a)], columns=PARAGRAPH_COLUMNS)
 
 
 def lines_table(parsed: ParsedCorpus) -> pd.DataFrame:
     """One row per raw line of every processed article, with its role and reason."""
-    rows = [
-        {
-            "article_id": a.article_id,
-            "file": a.raw.meta.file,
-            "line_no": lr.line_no,
-            "role": lr.role,
-            "subrole": lr.subrole,
-            "reason": lr.reason,
-            "rule": lr.rule,
-            "text": lr.text,
-        }
-        for a in parsed.articles
-        for lr in a.lines
-    ]
-    return pd.DataFrame(rows, columns=["article_id", "file", "line_no", "role", "subrole", "reason", "rule", "text"])
+    return pd.DataFrame([r for a in parsed.articles for r in line_rows(a)], columns=LINE_COLUMNS)
 
 
 def rejects_table(parsed: ParsedCorpus) -> pd.DataFrame:
     """One row per rejected input."""
-    return pd.DataFrame(reject_rows(parsed.rejects), columns=["file", "stage", "reason", "message"])
+    return pd.DataFrame(reject_rows(parsed.rejects), columns=REJECT_COLUMNS)
 
 
 def write_parse_outputs(parsed: ParsedCorpus, out_dir: str | Path) -> dict[str, Path]:

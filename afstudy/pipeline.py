@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy
 import spacy
 import srsly
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -56,33 +58,37 @@ class SentenceSplitter:
 
     Abbreviations such as "U.S.", "Sept." and "Dr." are single tokens in spaCy's English
     tokenizer, so they never end a sentence; a lowercase word after the punctuation does
-    not start one ("… the U.N. said" stays whole).
+    not start one ("… the U.N. said" stays whole). The boundaries are computed on the
+    token strings and written in one ``Doc.from_array`` call.
     """
 
     def __call__(self, doc: Doc) -> Doc:
-        for i, token in enumerate(doc):
-            if i == 0:
-                token.is_sent_start = True
-                continue
-            prev = doc[i - 1]
-            if prev.is_space and "\n" in prev.text:
-                token.is_sent_start = True
-            elif token.is_space:
-                token.is_sent_start = False
-            else:
-                token.is_sent_start = self._ends_before(doc, i)
+        n = len(doc)
+        if not n:
+            return doc
+        texts = [t.text for t in doc]
+        spaces = [t.whitespace_ != "" for t in doc]
+        starts = numpy.full(n, -1, dtype=numpy.int32)
+        starts[0] = 1
+        for i in range(1, n):
+            prev = texts[i - 1]
+            if prev.isspace() and "\n" in prev:
+                starts[i] = 1
+            elif not texts[i].isspace() and self._ends_before(texts, spaces, i):
+                starts[i] = 1
+        doc.from_array([SENT_START], starts.astype(numpy.uint64).reshape(-1, 1))
         return doc
 
     @staticmethod
-    def _ends_before(doc: Doc, i: int) -> bool:
+    def _ends_before(texts: list[str], spaces: list[bool], i: int) -> bool:
         """True when token ``i`` starts a sentence: sentence-final punctuation (and any
         closing quotes after it) precedes it, with a space, and it is not lowercase."""
         j = i - 1
-        while j > 0 and doc[j].text in CLOSERS:
+        while j > 0 and texts[j] in CLOSERS:
             j -= 1
-        if doc[j].text not in SENTENCE_END or doc[i - 1].whitespace_ == "":
+        if texts[j] not in SENTENCE_END or not spaces[i - 1]:
             return False
-        first = doc[i].text.lstrip("“\"‘'(")
+        first = texts[i].lstrip("“\"‘'(")
         return not first or not first[0].islower()
 
 

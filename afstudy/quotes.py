@@ -8,6 +8,7 @@ units, sentences and actor mentions. Cue words and source patterns are data
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,6 +198,12 @@ class QuoteFinder:
         self.units = units
         self.gazetteer = gazetteer
         self.rules = rules
+        self.text = doc.text  # Doc.text joins every token on each access: read it once
+        self.sents: list[Span] = list(doc.sents)
+        self.sent_of: list[int] = [0] * len(doc)
+        for n, sent in enumerate(self.sents):
+            self.sent_of[sent.start : sent.end] = [n] * (sent.end - sent.start)
+        self.token_starts: list[int] = [t.idx for t in doc]
         self.mentions: list[Span] = list(doc.spans[MENTIONS_KEY])
         self.places: list[Span] = list(doc.spans[PLACES_KEY])
         self.segments: list[Segment] = []
@@ -213,10 +220,7 @@ class QuoteFinder:
 
     def _token_at(self, char: int) -> int:
         """Index of the first token starting at or after ``char``."""
-        for tok in self.doc[self.doc[0].i :] if len(self.doc) else []:
-            if tok.idx >= char:
-                return tok.i
-        return len(self.doc)
+        return bisect_left(self.token_starts, char)
 
     def _mentions_in(self, start_tok: int, end_tok: int) -> list[Span]:
         return [m for m in self.mentions if m.start >= start_tok and m.end <= end_tok]
@@ -451,7 +455,7 @@ class QuoteFinder:
 
     def _attribution_after(self, seg: Segment) -> tuple[Speaker, str, int] | None:
         """A speaker and cue right after a closing mark ("…,” Shaheen told reporters)."""
-        inside = self.doc.text[seg.start : seg.end].rstrip().rstrip("'’\"”")
+        inside = self.text[seg.start : seg.end].rstrip().rstrip("'’\"”")
         after_mark = seg.end + len(seg.close_mark)
         k = self._token_at(after_mark)
         if k >= len(self.doc) or self.doc[k].is_space or (self.doc[k].is_sent_start and seg.open_mark not in DASHES):
@@ -459,7 +463,7 @@ class QuoteFinder:
         comma_after = self.doc[k].text == ","
         if not (inside.endswith((",", ".", "!", "?", "…")) or comma_after or seg.open_mark in DASHES):
             return None
-        sent = self.doc[k].sent
+        sent = self.sents[self.sent_of[k]]
         while k < sent.end and self.doc[k].text in (",", "."):
             k += 1
         if k >= sent.end:
@@ -491,7 +495,7 @@ class QuoteFinder:
         return self.doc[start:stop].text
 
     def _quote(self, start_char: int, end_char: int, kind: str, cue: str, speaker: Speaker, unbalanced: bool = False, cue_token: int = -1) -> Quote:
-        text = self.doc.text[start_char:end_char]
+        text = self.text[start_char:end_char]
         lead = len(text) - len(text.lstrip())
         trail = len(text) - len(text.rstrip())
         self._note_speaker(cue_token if cue_token >= 0 else self._token_at(start_char), speaker)
@@ -509,7 +513,7 @@ class QuoteFinder:
         quotes: list[Quote] = []
         claimed: set[int] = set()
         seg_quote: dict[int, Quote] = {}
-        for sent in self.doc.sents:
+        for sent in self.sents:
             if not sent.text.strip():
                 continue
             unit = self.units[self._unit_index(sent.start_char + (len(sent.text) - len(sent.text.lstrip())))]
@@ -544,8 +548,8 @@ class QuoteFinder:
         return sorted(quotes, key=lambda q: (q.start, -q.end))
 
     def _segment_quote(self, seg: Segment, sent: Span, unit: Unit, cues: list[tuple[int, int, str]], earlier: list[Quote]) -> Quote:
-        text = self.doc.text[seg.start : seg.end]
-        before = self.doc.text[unit.doc_start : seg.start - len(seg.open_mark)].rstrip()
+        text = self.text[seg.start : seg.end]
+        before = self.text[unit.doc_start : seg.start - len(seg.open_mark)].rstrip()
         if unit.part in ("headline", "standfirst", "subheading"):
             return self._quote(seg.start, seg.end, "term", "", Speaker(), seg.is_unbalanced)
         last_words = before.lower().split()[-2:]
@@ -669,7 +673,9 @@ class QuoteFinder:
 def quote_rows(ad: ArticleDoc, gazetteer: Gazetteer, rules: QuoteRules) -> list[dict[str, object]]:
     """One row per quote of an article, with raw-line offsets."""
     rows = []
-    for n, q in enumerate(QuoteFinder(ad.doc, ad.units, gazetteer, rules).find(), start=1):
+    finder = QuoteFinder(ad.doc, ad.units, gazetteer, rules)
+    text = finder.text
+    for n, q in enumerate(finder.find(), start=1):
         first, last = ad.unit_at(q.start), ad.unit_at(max(q.start, q.end - 1))
         rows.append(
             {
@@ -683,7 +689,7 @@ def quote_rows(ad: ArticleDoc, gazetteer: Gazetteer, rules: QuoteRules) -> list[
                 "start": q.start - first.doc_start + first.raw_offset,
                 "end_line_no": last.line_no,
                 "end": q.end - last.doc_start + last.raw_offset,
-                "text": re.sub(r"\n\n[“\"‘']?", "\n", ad.doc.text[q.start : q.end]),
+                "text": re.sub(r"\n\n[“\"‘']?", "\n", text[q.start : q.end]),
                 "kind": q.kind,
                 "cue": q.cue,
                 "speaker_text": q.speaker.text,

@@ -8,9 +8,9 @@ every offset found in the Doc maps back to the seed file.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from afstudy.parsing import Article
 
@@ -36,11 +36,30 @@ class Unit:
 
 @dataclass
 class ArticleDoc:
-    """A parsed article with its units and the processed spaCy Doc."""
+    """A parsed article with its units and the processed spaCy Doc.
+
+    Sentence lookups are computed once (``Token.sent`` scans the Doc on every call).
+    """
 
     article: Article
     units: list[Unit]
     doc: Doc
+    sentences: list[Span] = field(init=False)
+    sentence_index: list[int] = field(init=False)  # token -> position in ``sentences``
+    sentence_ids: list[tuple[str, int]] = field(init=False)  # (sentence_id, number in unit)
+
+    def __post_init__(self) -> None:
+        self.sentences, self.sentence_index, self.sentence_ids = [], [0] * len(self.doc), []
+        per_unit: Counter[str] = Counter()
+        for sent in self.doc.sents:
+            stripped = sent.text.strip()
+            if stripped:
+                unit = self.unit_at(sent.start_char + (len(sent.text) - len(sent.text.lstrip())))
+                per_unit[unit.unit_id] += 1
+                self.sentences.append(sent)
+                self.sentence_ids.append((f"{unit.unit_id}-s{per_unit[unit.unit_id]:02d}", per_unit[unit.unit_id]))
+            for i in range(sent.start, sent.end):
+                self.sentence_index[i] = max(len(self.sentences) - 1, 0)
 
     def unit_at(self, char: int) -> Unit:
         """The unit containing Doc character offset ``char``."""
@@ -48,6 +67,10 @@ class ArticleDoc:
             if unit.doc_start <= char < unit.doc_end:
                 return unit
         raise ValueError(f"offset {char} is outside every unit of {self.article.article_id}")
+
+    def sentence_id_at(self, token: int) -> str:
+        """The id of the sentence holding token ``token``."""
+        return self.sentence_ids[self.sentence_index[token]][0] if self.sentence_ids else ""
 
 
 def article_units(article: Article) -> list[Unit]:

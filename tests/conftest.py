@@ -10,7 +10,9 @@ import pytest
 
 from afstudy.cleaning import Profiles, load_profiles
 from afstudy.corpus import METADATA_COLUMNS
+from afstudy.extraction import Extraction, extract
 from afstudy.parsing import ParsedCorpus, parse_corpus
+from afstudy.pipeline import build_pipeline
 from afstudy.paths import SEEDS_DIR
 
 CorpusBuilder = Callable[..., Path]
@@ -44,6 +46,12 @@ def metadata_row(file: str, **overrides: str) -> dict[str, str]:
     }
     row.update(overrides)
     return row
+
+
+@pytest.fixture(scope="session")
+def extraction(seed_corpus: ParsedCorpus) -> Extraction:
+    """The default pipeline's extraction of the seeds (shared by the test modules)."""
+    return extract(build_pipeline(), seed_corpus)
 
 
 @pytest.fixture

@@ -18,11 +18,6 @@ from afstudy.schema import column_problems, load_dictionary
 from afstudy.validation import mention_errors, mention_scores, place_scores, read_gold_mentions, read_gold_places
 
 
-@pytest.fixture(scope="module")
-def extraction(seed_corpus: ParsedCorpus) -> Extraction:
-    return extract(build_pipeline(), seed_corpus)
-
-
 def test_mentions_reach_f1_095_against_the_gold(extraction: Extraction) -> None:
     scores = mention_scores(extraction.mentions, read_gold_mentions()).set_index("measure")
     assert scores.loc["span_and_actor", "f1"] >= 0.95, scores

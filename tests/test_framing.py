@@ -115,11 +115,6 @@ def test_booktabs_escapes_and_rules() -> None:
     assert "\\toprule" in tex and "\\bottomrule" in tex and "abc\\_news & 0.12" in tex and "A \\& B 50\\%" in tex
 
 
-@pytest.fixture(scope="module")
-def extraction(seed_corpus: ParsedCorpus) -> Extraction:
-    return extract(build_pipeline(), seed_corpus)
-
-
 def test_the_lexicon_meets_its_floors_against_the_gold(extraction: Extraction) -> None:
     frames = [d.id for d in load_lexicon()]
     gold = read_csv(GOLD_DIR / "frames.csv")

@@ -15,11 +15,6 @@ from afstudy.units import Unit
 from afstudy.validation import quote_scores, read_gold_quotes
 
 
-@pytest.fixture(scope="module")
-def extraction(seed_corpus: ParsedCorpus) -> Extraction:
-    return extract(build_pipeline(), seed_corpus)
-
-
 def test_quotes_reach_the_required_f1_and_speaker_accuracy(extraction: Extraction) -> None:
     scores = quote_scores(extraction.quotes, read_gold_quotes()).set_index("measure")
     assert scores.loc["quotes_overlap", "value"] >= 0.90, scores
