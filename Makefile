@@ -95,8 +95,12 @@ $(BUILD)/05-framing.ipynb: notebooks/05-framing.ipynb $(SEEDS) data/outlets.yaml
 $(BUILD)/06-validation.ipynb: notebooks/06-validation.ipynb $(SEEDS) data/outlets.yaml data/actors.yaml data/quotes.yaml data/frames.yaml $(wildcard data/gold/*.csv) $(AFSTUDY_SRC) | $(ENV_STAMP)
 	$(call run_notebook,$<,$@,-p n_boot 2000)
 
+# ---- 07 explorer: reads the processed tables, writes nothing ------------------
+$(BUILD)/07-explorer.ipynb: notebooks/07-explorer.ipynb $(ACTOR_TABLES) $(BUILD)/03-quotes.ipynb $(AFSTUDY_SRC) | $(ENV_STAMP)
+	$(call run_notebook,$<,$@,)
+
 NOTEBOOK_RUNS := $(BUILD)/01-corpus.ipynb $(BUILD)/02-actors.ipynb $(BUILD)/03-quotes.ipynb $(BUILD)/05-framing.ipynb \
-  $(BUILD)/06-validation.ipynb
+  $(BUILD)/06-validation.ipynb $(BUILD)/07-explorer.ipynb
 
 data/processed/corpus/paragraphs.csv: $(BUILD)/01-corpus.ipynb
 	@test -f $@ || { echo "missing $@ after $<"; exit 1; }
@@ -133,7 +137,7 @@ verify: $(ENV_STAMP) ## Rebuild every output from the archive in a temporary fol
 # The nbval reference of each notebook is its run with the default parameters.
 REFERENCE_RUNS := 01-corpus:$(BUILD)/01-corpus.ipynb 02-actors:$(BUILD)/02-actors.ipynb \
   03-quotes:$(BUILD)/03-quotes.ipynb 04-cooccurrence:$(BUILD)/04-cooccurrence/pooled_sentence_actor.ipynb \
-  05-framing:$(BUILD)/05-framing.ipynb 06-validation:$(BUILD)/06-validation.ipynb
+  05-framing:$(BUILD)/05-framing.ipynb 06-validation:$(BUILD)/06-validation.ipynb 07-explorer:$(BUILD)/07-explorer.ipynb
 notebooks: $(foreach r,$(REFERENCE_RUNS),$(word 2,$(subst :, ,$(r)))) ## Store the executed notebooks' key numbers as the nbval references.
 	@for pair in $(REFERENCE_RUNS); do nb=$${pair%%:*}; run=$${pair#*:}; \
 	  $(PY) -c "import sys; from afstudy.notebooks import store_reference_outputs as s; print(sys.argv[1], s(sys.argv[1], sys.argv[2]), 'checked cells')" \
@@ -143,8 +147,9 @@ BENCH_ARTICLES ?= 10000
 bench: $(ENV_STAMP) $(BUILD)/01-corpus.ipynb ## Benchmark on a synthetic corpus (BENCH_ARTICLES=10000): ratios to the tokenizer floor, memory, dask speed-up.
 	$(PY) -m afstudy.bench --articles $(BENCH_ARTICLES) --out build/bench --dask
 
-lab: $(ENV_STAMP) ## Start JupyterLab on 127.0.0.1 (token auth on) in notebooks/.
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks
+lab: $(ENV_STAMP) ## Start JupyterLab on 127.0.0.1 (token auth on) in notebooks/, kernel "afstudy".
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lock: ## Recompile requirements.lock (pip-tools, hashes) and environment.yml; needs the index.
 	@test -x .venv-tools/bin/pip-compile || { $(PYTHON_BOOT) -m venv .venv-tools && .venv-tools/bin/pip install --quiet pip-tools; }

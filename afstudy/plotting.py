@@ -384,3 +384,19 @@ def validation_figure(report: pd.DataFrame) -> Figure:
     ax.set_xlabel("against the hand-coded gold (95% bootstrap interval)")
     ax.set_title("Measured accuracy of each step", loc="left")
     return fig
+
+
+def show_figure(fig: Figure, *, dpi: int = 150) -> object:
+    """A figure as an IPython PNG image for notebook display (then closed).
+
+    The project draws with the non-interactive Agg backend (deterministic files); this
+    renders the same figure for JupyterLab and executed notebooks.
+    """
+    import io
+
+    from IPython.display import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.02)
+    plt.close(fig)
+    return Image(data=buffer.getvalue(), format="png")
