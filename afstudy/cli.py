@@ -19,7 +19,6 @@ from afstudy.archive import MANIFEST, build_archive, check_manifest, read_manife
 from afstudy.cleaning import load_profiles
 from afstudy.cooccurrence import evidence, grid, long_table
 from afstudy.errors import AfstudyError
-from afstudy.extraction import extract, write_extraction
 from afstudy.gazetteer import ACTORS_FILE
 from afstudy.io import read_csv, write_csv
 from afstudy.notebooks import run_notebook

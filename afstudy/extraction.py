@@ -8,21 +8,19 @@ file (``line_no``), so each row can be traced back to the text.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from afstudy.cleaning import words
+from afstudy.framing import FRAMES_KEY, frame_hit_rows
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
 from afstudy.parsing import Article, ParsedCorpus
 from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
-from afstudy.framing import FRAMES_KEY, frame_hit_rows
 from afstudy.quotes import QUOTE_COLUMNS, QuoteRules, load_quote_rules, quote_rows
 from afstudy.units import ArticleDoc, Unit, article_text, article_units
 

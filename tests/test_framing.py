@@ -10,12 +10,11 @@ import pytest
 import spacy
 
 from afstudy.errors import ConfigError
-from afstudy.extraction import Extraction, extract
+from afstudy.extraction import Extraction
 from afstudy.framing import FRAMES_KEY, bootstrap_ci, frame_scores, load_lexicon, salience, sentence_frames, to_booktabs
 from afstudy.io import read_csv
-from afstudy.parsing import ParsedCorpus
 from afstudy.paths import GOLD_DIR
-from afstudy.pipeline import build_pipeline, customize_tokenizer
+from afstudy.pipeline import customize_tokenizer
 
 TOY = """schema_version: 1
 matching: {attr: LEMMA, lowercase: true}

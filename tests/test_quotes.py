@@ -6,9 +6,8 @@ import pandas as pd
 import pytest
 import spacy
 
-from afstudy.extraction import Extraction, extract
+from afstudy.extraction import Extraction
 from afstudy.gazetteer import Gazetteer
-from afstudy.parsing import ParsedCorpus
 from afstudy.pipeline import build_pipeline
 from afstudy.quotes import QuoteFinder, find_segments, load_quote_rules, sourcing_table
 from afstudy.units import Unit
