@@ -117,7 +117,9 @@ class Tables:
 
 
 def _articles_with_progress(items: Iterator[Article | Reject], total: int, rejects: list[Reject], progress: bool | None) -> Iterator[Article]:
-    bar = tqdm(total=total, unit="file", disable=(None if progress is None else not progress) if not os.environ.get("TQDM_DISABLE") else True, file=sys.stderr, desc="afstudy extract")
+    # tqdm's disable=None hides the bar when stderr is not a terminal (logs, notebooks).
+    disable = True if os.environ.get("TQDM_DISABLE") else (None if progress is None else not progress)
+    bar = tqdm(total=total, unit="file", disable=disable, file=sys.stderr, desc="afstudy extract")
     for item in items:
         if isinstance(item, Reject):
             rejects.append(item)
