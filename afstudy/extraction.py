@@ -8,7 +8,7 @@ file (``line_no``), so each row can be traced back to the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from afstudy.cleaning import words
 from afstudy.framing import FRAMES_KEY, frame_hit_rows
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
-from afstudy.parsing import Article, ParsedCorpus
+from afstudy.parsing import Article, ParsedCorpus, article_row, line_rows, paragraph_rows
 from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
 from afstudy.quotes import QUOTE_COLUMNS, QuoteRules, load_quote_rules, quote_rows
 from afstudy.units import ArticleDoc, Unit, article_text, article_units
@@ -30,12 +30,11 @@ CANDIDATE_SKIP = frozenset(
 )
 
 
-def process_articles(nlp: Language, articles: list[Article], *, batch_size: int = 16, n_process: int = 1) -> Iterator[ArticleDoc]:
-    """Run the pipeline over articles (streaming, in order)."""
-    units = [article_units(a) for a in articles]
-    texts = (article_text(u) for u in units)
-    for article, unit_list, doc in zip(articles, units, nlp.pipe(texts, batch_size=batch_size, n_process=n_process), strict=True):
-        yield ArticleDoc(article, unit_list, doc)
+def process_articles(nlp: Language, articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1) -> Iterator[ArticleDoc]:
+    """Run the pipeline over articles lazily, in order (one batch of Docs in memory)."""
+    stream = ((article_text(units), (article, units)) for article in articles for units in [article_units(article)])
+    for doc, (article, units) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        yield ArticleDoc(article, units, doc)
 
 
 def _locate(ad: ArticleDoc, start_char: int, end_char: int) -> tuple[Unit, int, int]:
@@ -226,29 +225,41 @@ MENTION_COLUMNS = ["mention_id", "article_id", "outlet_id", "unit_id", "part", "
 PLACE_COLUMNS = ["article_id", "unit_id", "sentence_id", "file", "line_no", "start", "end", "text", "place_id", "country", "cue"]
 
 
+def article_bundle(ad: ArticleDoc, gazetteer: Gazetteer, quote_rules: QuoteRules) -> dict[str, list[dict[str, object]]]:
+    """Every row one article contributes, by table (shared by the in-memory and the
+    streaming paths, so both write the same bytes)."""
+    article = ad.article
+    return {
+        "articles": [article_row(article)],
+        "paragraphs": paragraph_rows(article),
+        "lines": line_rows(article),
+        "sentences": sentence_rows(ad),
+        "mentions": mention_rows(ad, gazetteer),
+        "places": place_rows(ad, gazetteer),
+        "quotes": quote_rows(ad, gazetteer, quote_rules),
+        "frame_hits": frame_hit_rows(ad) if FRAMES_KEY in ad.doc.spans else [],
+        "candidates": candidate_rows(ad, gazetteer),
+    }
+
+
 def extract(nlp: Language, parsed: ParsedCorpus, *, quote_rules: QuoteRules | None = None, batch_size: int = 16, n_process: int = 1) -> Extraction:
     """Run the pipeline over every parsed article and build the tables."""
     gazetteer: Gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
     rules = quote_rules or load_quote_rules()
-    sentences, mentions, places, candidates, quotes, frames = [], [], [], [], [], []
+    rows: dict[str, list[dict[str, object]]] = {}
     for ad in process_articles(nlp, parsed.articles, batch_size=batch_size, n_process=n_process):
-        sentences += sentence_rows(ad)
-        if FRAMES_KEY in ad.doc.spans:
-            frames += frame_hit_rows(ad)
-        mentions += mention_rows(ad, gazetteer)
-        places += place_rows(ad, gazetteer)
-        candidates += candidate_rows(ad, gazetteer)
-        quotes += quote_rows(ad, gazetteer, rules)
-    mention_frame = pd.DataFrame(mentions, columns=MENTION_COLUMNS)
+        for name, part in article_bundle(ad, gazetteer, rules).items():
+            rows.setdefault(name, []).extend(part)
+    mention_frame = pd.DataFrame(rows.get("mentions", []), columns=MENTION_COLUMNS)
     return Extraction(
-        sentences=pd.DataFrame(sentences, columns=SENTENCE_COLUMNS),
+        sentences=pd.DataFrame(rows.get("sentences", []), columns=SENTENCE_COLUMNS),
         mentions=mention_frame,
-        places=pd.DataFrame(places, columns=PLACE_COLUMNS),
+        places=pd.DataFrame(rows.get("places", []), columns=PLACE_COLUMNS),
         actors=actors_table(gazetteer),
         labels=labels_table(mention_frame),
-        candidates=candidates_table(candidates),
-        quotes=pd.DataFrame(quotes, columns=QUOTE_COLUMNS),
-        frame_hits=pd.DataFrame(frames, columns=FRAME_HIT_COLUMNS),
+        candidates=candidates_table(rows.get("candidates", [])),
+        quotes=pd.DataFrame(rows.get("quotes", []), columns=QUOTE_COLUMNS),
+        frame_hits=pd.DataFrame(rows.get("frame_hits", []), columns=FRAME_HIT_COLUMNS),
     )
 
 

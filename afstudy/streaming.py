@@ -26,23 +26,11 @@ from tqdm import tqdm
 
 from afstudy.cleaning import Profiles
 from afstudy.corpus import Reject, iter_text_files, reject_rows
-from afstudy.extraction import (
-    FRAME_HIT_COLUMNS,
-    MENTION_COLUMNS,
-    PLACE_COLUMNS,
-    SENTENCE_COLUMNS,
-    actors_table,
-    candidate_rows,
-    mention_rows,
-    place_rows,
-    sentence_rows,
-)
-from afstudy.framing import FRAMES_KEY, frame_hit_rows
+from afstudy.extraction import FRAME_HIT_COLUMNS, MENTION_COLUMNS, PLACE_COLUMNS, SENTENCE_COLUMNS, actors_table, article_bundle, process_articles
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
-from afstudy.parsing import LINE_COLUMNS, PARAGRAPH_COLUMNS, REJECT_COLUMNS, Article, article_row, iter_parsed, line_rows, paragraph_rows
-from afstudy.quotes import QUOTE_COLUMNS, QuoteRules, quote_rows
-from afstudy.units import ArticleDoc, article_text, article_units
+from afstudy.parsing import LINE_COLUMNS, PARAGRAPH_COLUMNS, REJECT_COLUMNS, Article, iter_parsed
+from afstudy.quotes import QUOTE_COLUMNS, QuoteRules
 
 def _cell(value: object) -> object:
     return "" if value is None else value
@@ -187,26 +175,9 @@ def extract_to_dir(
     return summary
 
 
-def article_bundle(ad: ArticleDoc, gazetteer: Gazetteer, quote_rules: QuoteRules) -> dict[str, list[dict[str, Any]]]:
-    """Every row one article contributes, by table."""
-    article = ad.article
-    return {
-        "articles": [article_row(article)],
-        "paragraphs": paragraph_rows(article),
-        "lines": line_rows(article),
-        "sentences": sentence_rows(ad),
-        "mentions": mention_rows(ad, gazetteer),
-        "places": place_rows(ad, gazetteer),
-        "quotes": quote_rows(ad, gazetteer, quote_rules),
-        "frame_hits": frame_hit_rows(ad) if FRAMES_KEY in ad.doc.spans else [],
-        "candidates": candidate_rows(ad, gazetteer),
-    }
-
-
 def _local_bundles(nlp: Language, articles: Iterable[Article], gazetteer: Gazetteer, quote_rules: QuoteRules, batch_size: int, n_process: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
-    stream = ((article_text(units), (article, units)) for article in articles for units in [article_units(article)])
-    for doc, (article, units) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size, n_process=n_process):
-        yield article_bundle(ArticleDoc(article, units, doc), gazetteer, quote_rules)
+    for ad in process_articles(nlp, articles, batch_size=batch_size, n_process=n_process):
+        yield article_bundle(ad, gazetteer, quote_rules)
 
 
 _WORKER_STATE: dict[tuple[tuple[str, str | None], ...], tuple[Language, QuoteRules]] = {}
