@@ -9,25 +9,34 @@ from __future__ import annotations
 
 import argparse
 import csv
+import multiprocessing
 import random
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
+from spacy.language import Language
 
-from afstudy.cleaning import load_profiles
-from afstudy.cooccurrence import Spec, cooccurrence_counts
+from afstudy.cleaning import Profiles, load_profiles
+from afstudy.cooccurrence import LEVELS, UNITS, Spec, cooccurrence_counts_streamed
+from afstudy.corpus import Metadata, Reject, plan_corpus, read_article
+from afstudy.extraction import article_bundle
 from afstudy.io import read_csv, write_csv
-from afstudy.parsing import iter_parsed
-from afstudy.paths import PROCESSED_DIR, PROJ_ROOT
+from afstudy.parsing import iter_parsed, no_body_reject, parse_article
+from afstudy.framing import FRAMES_FILE
+from afstudy.gazetteer import ACTORS_FILE
+from afstudy.paths import OUTLETS_FILE, PROCESSED_DIR, PROJ_ROOT
 from afstudy.pipeline import build_pipeline
-from afstudy.quotes import load_quote_rules
-from afstudy.streaming import dask_client, extract_to_dir
-from afstudy.units import article_text, article_units
+from afstudy.quotes import QUOTE_RULES_FILE, QuoteRules, load_quote_rules
+from afstudy.streaming import article_result, build_worker_state, dask_client, extract_to_dir, process_files, warm_up
+from afstudy.units import ArticleDoc, article_text, article_units
 
+T = TypeVar("T")
 CHROME_TOP = [["Accessibility links", "Breaking News"], ["Log In"], ["Skip to main content", "Menu"], ["Support us!"], []]
 CHROME_BOTTOM = [["Tagged under", "Leave a Reply"], ["Advertisement"], ["XS", "SM", "MD", "LG"], ["Share on Facebook"], []]
 OUTLETS = [("rferl", "RFE/RL", "us_government_funded"), ("voa", "VOA", "us_government_funded"), ("trt_world", "TRT World", "public_broadcaster"), ("abc_news", "ABC News", "commercial_broadcaster"), ("moscow_times", "The Moscow Times", "independent")]
@@ -63,55 +72,123 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(n_articles: int, out: Path, *, with_dask: bool, batch_size: int = 64) -> pd.DataFrame:
+def tokenizer_seconds(nlp: Language, corpus: Path, profiles: Profiles) -> tuple[float, int, int]:
+    """Seconds spent in the tokenizer alone over the corpus's article texts (the floor),
+    streaming; returns (seconds, articles, words)."""
+    seconds, articles, words = 0.0, 0, 0
+    for article in iter_parsed(corpus, profiles):
+        if isinstance(article, Reject):
+            continue
+        text = article_text(article_units(article))
+        start = time.perf_counter()
+        nlp.make_doc(text)
+        seconds += time.perf_counter() - start
+        articles += 1
+        words += len(text.split())
+    return seconds, articles, words
+
+
+def stage_seconds(nlp: Language, corpus: Path, profiles: Profiles, rules: QuoteRules, limit: int) -> dict[str, float]:
+    """Where the time goes: seconds per stage over the first ``limit`` articles, each stage
+    run over all of them in turn (reading and cleaning, tokenizer, every pipeline
+    component, each table's row builder)."""
+    gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
+    times: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        value = fn()
+        times[name] = times.get(name, 0.0) + time.perf_counter() - start
+        return value
+
+    plan = plan_corpus(corpus)  # the metadata index: once per run, not a per-article cost
+    chosen = [(plan.root / name, meta) for name, meta in plan.files if not isinstance(meta, Reject)][:limit]
+    raws = timed("read_and_clean", lambda: [r for r in (read_article(path, meta) for path, meta in chosen) if not isinstance(r, Reject)])
+    parsed = timed("read_and_clean", lambda: [a for a in (parse_article(r, profiles) for r in raws) if no_body_reject(a) is None])
+    units = [article_units(a) for a in parsed]
+    docs = timed("tokenizer", lambda: [nlp.make_doc(article_text(u)) for u in units])
+    for name, component in nlp.pipeline:
+        docs = timed(name, lambda c=component: [c(d) for d in docs])
+    ads = timed("article_doc_index", lambda: [ArticleDoc(a, u, d) for a, u, d in zip(parsed, units, docs, strict=True)])
+    bundles = timed("row_builders", lambda: [article_bundle(ad, gazetteer, rules) for ad in ads])
+    timed("csv_formatting", lambda: [article_result("", "", b) for b in bundles])
+    return times
+
+
+def _count_processed(items: list[tuple[Path, Metadata]], settings: dict[str, str | None], chunk: int) -> int:
+    return sum(len(process_files(items[i : i + chunk], settings)) for i in range(0, len(items), chunk))
+
+
+def parallel_ceiling(corpus: Path, settings: dict[str, str | None], chunk: int) -> tuple[float, float]:
+    """What two processes can gain on this machine, without dask: the same work (read,
+    clean, parse, extract, format; nothing written) on the two halves of the corpus, one
+    after the other in this process, then in two processes at once. Returns the two times."""
+    plan = plan_corpus(corpus)
+    items = [(plan.root / name, meta) for name, meta in plan.files if not isinstance(meta, Reject)]
+    halves = [items[: len(items) // 2], items[len(items) // 2 :]]
+    build_worker_state(settings)
+    start = time.perf_counter()
+    for half in halves:
+        _count_processed(half, settings, chunk)
+    one = time.perf_counter() - start
+    with multiprocessing.get_context("spawn").Pool(2, initializer=build_worker_state, initargs=(settings,)) as pool:
+        pool.starmap(_count_processed, [([], settings, chunk)] * 2)  # both workers started and warm
+        start = time.perf_counter()
+        pool.starmap(_count_processed, [(half, settings, chunk) for half in halves], chunksize=1)
+        two = time.perf_counter() - start
+    return one, two
+
+
+def run(n_articles: int, out: Path, *, with_dask: bool, batch_size: int = 64, profile_articles: int = 1000) -> pd.DataFrame:
     """Measure and return one results row per measurement."""
     corpus = out / f"corpus_{n_articles}"
     if not (corpus / "metadata.csv").exists():
         synthetic_corpus(corpus, n_articles)
     profiles, rules = load_profiles(), load_quote_rules()
     nlp = build_pipeline()
-    texts = [article_text(article_units(a)) for a in iter_parsed(corpus, profiles) if not hasattr(a, "reason")]
-    words = sum(len(t.split()) for t in texts)
-    start = time.perf_counter()
-    for text in texts:
-        nlp.make_doc(text)
-    tokenizer_s = time.perf_counter() - start
-    del texts
-    rows = []
+    tokenizer_s, articles, words = tokenizer_seconds(nlp, corpus, profiles)
+    rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        extract_to_dir(nlp, corpus, Path(tmp) / "local", profiles=profiles, quote_rules=rules, batch_size=batch_size, progress=False)
+        summary = extract_to_dir(nlp, corpus, Path(tmp) / "local", profiles=profiles, quote_rules=rules, batch_size=batch_size, progress=False)
         extract_s = time.perf_counter() - start
-        rss = peak_rss_mib()
-        mentions = read_csv(Path(tmp) / "local" / "mentions.csv")
-        sentences = read_csv(Path(tmp) / "local" / "sentences.csv")
+        extract_rss = peak_rss_mib()
+        specs = [Spec(unit=unit, level=level) for unit in UNITS for level in LEVELS]
         start = time.perf_counter()
-        for unit in ("sentence", "paragraph", "article", "window"):
-            for level in ("actor", "side"):
-                cooccurrence_counts(mentions, sentences, Spec(unit=unit, level=level))
+        cooccurrence_counts_streamed(Path(tmp) / "local" / "mentions.csv", Path(tmp) / "local" / "sentences.csv", specs)
         cooc_s = time.perf_counter() - start
         rows += [
             {"measure": "articles", "value": n_articles},
+            {"measure": "articles_processed", "value": summary.processed},
             {"measure": "words", "value": words},
+            {"measure": "mentions", "value": summary.rows["mentions"]},
             {"measure": "tokenizer_words_per_s", "value": words / tokenizer_s},
             {"measure": "extract_words_per_s", "value": words / extract_s},
             {"measure": "extract_over_tokenizer_ratio", "value": tokenizer_s / extract_s},
             {"measure": "extract_s", "value": extract_s},
             {"measure": "cooccurrence_all_units_s", "value": cooc_s},
             {"measure": "cooccurrence_over_extract_ratio", "value": cooc_s / extract_s},
-            {"measure": "peak_rss_mib", "value": rss},
+            {"measure": "peak_rss_mib_after_extract", "value": extract_rss},
+            {"measure": "peak_rss_mib_after_cooccurrence", "value": peak_rss_mib()},
         ]
         if with_dask:
-            settings = {"spacy_model": None, "gazetteer": None, "frames": None, "quote_rules": None}
-            from afstudy.framing import FRAMES_FILE
-            from afstudy.gazetteer import ACTORS_FILE
-
-            settings.update(gazetteer=str(ACTORS_FILE), frames=str(FRAMES_FILE))
+            settings = {"spacy_model": None, "gazetteer": str(ACTORS_FILE), "frames": str(FRAMES_FILE), "quote_rules": str(QUOTE_RULES_FILE), "outlets": str(OUTLETS_FILE)}
             with dask_client(None, 2) as client:
+                warm_up(client, settings)
                 start = time.perf_counter()
                 extract_to_dir(nlp, corpus, Path(tmp) / "dask", profiles=profiles, quote_rules=rules, batch_size=batch_size, progress=False, client=client, settings=settings)
                 dask_s = time.perf_counter() - start
-            rows += [{"measure": "dask_2_workers_s", "value": dask_s}, {"measure": "dask_2_workers_speedup", "value": extract_s / dask_s}]
+            same = all((Path(tmp) / "local" / f.name).read_bytes() == f.read_bytes() for f in sorted((Path(tmp) / "dask").glob("*.csv")))
+            one, two = parallel_ceiling(corpus, settings, batch_size)
+            rows += [
+                {"measure": "dask_2_workers_s", "value": dask_s},
+                {"measure": "dask_2_workers_speedup", "value": extract_s / dask_s},
+                {"measure": "dask_output_identical", "value": int(same)},
+                {"measure": "two_processes_no_dask_speedup", "value": one / two},
+            ]
+    stages = stage_seconds(nlp, corpus, profiles, rules, min(profile_articles, n_articles))
+    total = sum(stages.values())
+    rows += [{"measure": f"stage_share_{name}", "value": seconds / total} for name, seconds in stages.items()]
     return pd.DataFrame(rows)
 
 

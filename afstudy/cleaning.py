@@ -208,34 +208,57 @@ def is_sentence_like(text: str, profile: Profile) -> bool:
     return n >= profile.body_min_words or (n >= 3 and bool(TERMINAL_RE.search(text)))
 
 
-def _overlap(line: str, other: str) -> float:
+def _repeated(line: str, others: list[str], threshold: float) -> bool:
+    """True when some line of ``others`` holds at least ``threshold`` of ``line``'s words."""
     mine = {w.lower() for w in words(line)}
-    theirs = {w.lower() for w in words(other)}
-    return len(mine & theirs) / len(mine) if mine else 0.0
+    return bool(mine) and any(len(mine & {w.lower() for w in words(other)}) / len(mine) >= threshold for other in others)
+
+
+def _either(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One regular expression matching where any of ``patterns`` matches (None if none)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})" for p in patterns))
+
+
+_COMBINED: dict[int, tuple[Profile, list[tuple[re.Pattern[str] | None, ...]]]] = {}
+
+
+def _combined(profile: Profile) -> list[tuple[re.Pattern[str] | None, ...]]:
+    """The profile's remove, credit, byline, dateline, caption and block patterns, each
+    rule's alternatives joined into one expression (cached per profile)."""
+    cached = _COMBINED.get(id(profile))
+    if cached is None or cached[0] is not profile:
+        rules = [_either(r.patterns) for r in profile.remove]
+        kinds = [_either(profile.credits), _either(profile.bylines), _either(profile.datelines), _either(profile.captions)]
+        blocks = [_either(b.patterns) for b in profile.blocks]
+        cached = _COMBINED[id(profile)] = (profile, [tuple(rules), tuple(kinds), tuple(blocks)])
+    return cached[1]
 
 
 def _mark_fixed_patterns(roles: list[LineRole], profile: Profile) -> None:
     in_block: BlockRule | None = None
+    (removes, (credits, bylines, datelines, captions), blocks) = _combined(profile)
     for lr in roles:
         stripped = lr.text.strip()
         if not stripped:
             lr.set("removed", reason="blank", rule="blank")
             continue
         if in_block is None:
-            in_block = next((b for b in profile.blocks if any(p.search(stripped) for p in b.patterns)), None)
+            in_block = next((b for b, either in zip(profile.blocks, blocks, strict=True) if either and either.search(stripped)), None)
         if in_block is not None:
             lr.set("removed", reason=in_block.reason, rule=f"block:{in_block.reason}")
             continue
-        rule = next((r for r in profile.remove if any(p.fullmatch(stripped) for p in r.patterns)), None)
+        rule = next((r for r, either in zip(profile.remove, removes, strict=True) if either and either.fullmatch(stripped)), None)
         if rule is not None:
             lr.set("removed", reason=rule.reason, rule=f"remove:{rule.reason}")
-        elif any(p.fullmatch(stripped) for p in profile.credits):
+        elif credits and credits.fullmatch(stripped):
             lr.set("removed", reason="credit", rule="credit")
-        elif any(p.fullmatch(stripped) for p in profile.bylines):
+        elif bylines and bylines.fullmatch(stripped):
             lr.set("byline", "byline", rule="byline")
-        elif any(p.fullmatch(stripped) for p in profile.datelines):
+        elif datelines and datelines.fullmatch(stripped):
             lr.set("byline", "dateline", rule="dateline")
-        elif any(p.match(stripped) for p in profile.captions):
+        elif captions and captions.match(stripped):
             lr.set("caption", "caption", rule="caption_pattern")
 
 
@@ -282,7 +305,7 @@ def _mark_head(roles: list[LineRole], profile: Profile) -> int:
             return h + 1
     if n >= profile.standfirst_min_words and is_sentence_like(text, profile):
         later = [roles[j].text for j in after[1:]]
-        if any(_overlap(text, other) >= profile.standfirst_overlap for other in later):
+        if _repeated(text, later, profile.standfirst_overlap):
             roles[k].set("headline", "standfirst", rule="standfirst_repeated_in_body")
     return h + 1
 

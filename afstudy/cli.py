@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from papermill.exceptions import PapermillExecutionError
 
 from afstudy.archive import MANIFEST, build_archive, check_manifest, read_manifest, write_manifest
 from afstudy.cleaning import load_profiles
@@ -21,7 +20,6 @@ from afstudy.cooccurrence import evidence, grid, long_table
 from afstudy.errors import AfstudyError
 from afstudy.gazetteer import ACTORS_FILE
 from afstudy.io import read_csv, write_csv
-from afstudy.notebooks import run_notebook
 from afstudy.parsing import parse_corpus, write_parse_outputs
 from afstudy.paths import OUTLETS_FILE
 from afstudy.pipeline import build_pipeline
@@ -42,7 +40,7 @@ def _parse(args: argparse.Namespace) -> int:
 
 def _extract(args: argparse.Namespace) -> int:
     nlp = build_pipeline(args.spacy_model, args.gazetteer)
-    settings = {"spacy_model": args.spacy_model, "gazetteer": str(args.gazetteer.resolve()), "frames": str(FRAMES_FILE), "quote_rules": str(args.quote_rules.resolve())}
+    settings = {"spacy_model": args.spacy_model, "gazetteer": str(args.gazetteer.resolve()), "frames": str(FRAMES_FILE), "quote_rules": str(args.quote_rules.resolve()), "outlets": str(args.outlets.resolve())}
     with dask_client(args.scheduler, args.workers) as client:
         summary = extract_to_dir(
             nlp, args.corpus_dir, args.out, profiles=load_profiles(args.outlets), quote_rules=load_quote_rules(args.quote_rules),
@@ -74,6 +72,10 @@ def _cooccurrence(args: argparse.Namespace) -> int:
 
 
 def _notebook(args: argparse.Namespace) -> int:
+    from papermill.exceptions import PapermillExecutionError  # papermill and nbformat load slowly: only here
+
+    from afstudy.notebooks import run_notebook
+
     parameters = {name: yaml.safe_load(value) for name, value in args.parameter}
     try:
         run_notebook(args.source, args.output, parameters, kernel=args.kernel, cwd=args.cwd)

@@ -22,6 +22,7 @@ mentioning A and n_AB units mentioning both:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from itertools import combinations
@@ -32,7 +33,8 @@ from scipy import sparse
 from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
 from scipy.spatial.distance import squareform
 
-from afstudy.io import write_csv
+from afstudy.errors import InputError
+from afstudy.io import read_csv, write_csv
 
 UNITS: tuple[str, ...] = ("sentence", "paragraph", "article", "window")
 LEVELS: tuple[str, ...] = ("actor", "side")
@@ -117,18 +119,17 @@ def _speaker_mentions(quotes: pd.DataFrame, mentions: pd.DataFrame, spec: Spec) 
     return pd.DataFrame(rows)
 
 
-def _unit_ids(m: pd.DataFrame, spec: Spec) -> tuple[pd.Series, pd.Series]:
-    """Unit of each mention (windows expand each mention to the k windows holding it)."""
+def _unit_codes(m: pd.DataFrame, spec: Spec, key_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unit code, key code) of each mention; windows expand each mention to the k
+    windows holding it, a window being coded as one integer (article, first token)."""
     if spec.unit != "window":
-        return m[UNIT_COLUMN[spec.unit]].astype(str), m["key"]
-    starts = m["token_start"].astype(int).to_numpy()
-    offsets = np.arange(spec.k)
-    window_start = (starts[:, None] - offsets[None, :]).ravel()
-    article = np.repeat(m["article_id"].to_numpy(), spec.k)
-    keys = np.repeat(m["key"].to_numpy(), spec.k)
+        return pd.factorize(m[UNIT_COLUMN[spec.unit]].astype(str), sort=False)[0], key_codes
+    starts = m["token_start"].astype(np.int64).to_numpy()
+    window_start = (starts[:, None] - np.arange(spec.k)[None, :]).ravel()
+    article = np.repeat(pd.factorize(m["article_id"])[0].astype(np.int64), spec.k)
     keep = window_start >= 0
-    units = pd.Series(article[keep]).str.cat(pd.Series(window_start[keep]).astype(str), sep="#")
-    return units, pd.Series(keys[keep])
+    windows = article[keep] * (int(starts.max(initial=0)) + 1) + window_start[keep]
+    return pd.factorize(windows, sort=False)[0], np.repeat(key_codes, spec.k)[keep]
 
 
 def count_units(sentences: pd.DataFrame, spec: Spec, outlets: pd.Series) -> int:
@@ -142,15 +143,15 @@ def count_units(sentences: pd.DataFrame, spec: Spec, outlets: pd.Series) -> int:
     return int(s[column].nunique())
 
 
-def incidence(m: pd.DataFrame, spec: Spec) -> tuple[sparse.csr_matrix, list[str], list[str]]:
-    """The binary units x keys incidence matrix, with sorted unit and key labels."""
-    units, keys = _unit_ids(m, spec)
-    unit_codes, unit_labels = pd.factorize(units, sort=True)
-    key_codes, key_labels = pd.factorize(keys, sort=True)
+def incidence(m: pd.DataFrame, spec: Spec) -> tuple[sparse.csr_matrix, list[str]]:
+    """The binary units x keys incidence matrix (units in order of first mention) and
+    its sorted key labels."""
+    key_codes, key_labels = pd.factorize(m["key"], sort=True)
+    unit_codes, key_codes = _unit_codes(m, spec, key_codes)
     data = np.ones(len(unit_codes), dtype=np.int64)
-    x = sparse.csr_matrix((data, (unit_codes, key_codes)), shape=(len(unit_labels), len(key_labels)))
+    x = sparse.csr_matrix((data, (unit_codes, key_codes)), shape=(int(unit_codes.max(initial=-1)) + 1, len(key_labels)))
     x.data[:] = 1  # binary per unit: several mentions in one unit count once
-    return x, list(unit_labels), list(key_labels)
+    return x, list(key_labels)
 
 
 def cooccurrence_counts(mentions: pd.DataFrame, sentences: pd.DataFrame, spec: Spec, quotes: pd.DataFrame | None = None) -> Counts:
@@ -159,14 +160,97 @@ def cooccurrence_counts(mentions: pd.DataFrame, sentences: pd.DataFrame, spec: S
     outlets = mentions.drop_duplicates("article_id").set_index("article_id")["outlet_id"]
     if m.empty:
         return Counts(pd.DataFrame(dtype=np.int64), 0, f"no mentions in scope {spec.scope!r} for parts {', '.join(spec.parts)}: empty matrix")
-    x, _, keys = incidence(m, spec)
-    c = (x.T @ x).toarray()
+    x, keys = incidence(m, spec)
+    return _counts(spec, (x.T @ x).toarray(), keys, count_units(sentences, spec, outlets))
+
+
+def _counts(spec: Spec, c: np.ndarray, keys: list[str], n_units: int) -> Counts:
+    """Counts from an n_AB array over sorted ``keys`` (``min_count`` applied here)."""
     matrix = pd.DataFrame(c, index=keys, columns=keys)
     if spec.min_count > 1:
         keep = [k for k in keys if matrix.loc[k, k] >= spec.min_count]
         matrix = matrix.loc[keep, keep].where(lambda f: f >= spec.min_count, 0)
     matrix.index.name, matrix.columns.name = spec.level, spec.level
-    return Counts(matrix.astype(np.int64), count_units(sentences, spec, outlets))
+    return Counts(matrix.astype(np.int64), n_units)
+
+
+MENTION_FIELDS = ["article_id", "outlet_id", "unit_id", "part", "sentence_id", "token_start", "actor_id", "side"]
+SENTENCE_FIELDS = ["article_id", "unit_id", "part", "sentence_id", "token_end"]
+
+
+def article_chunks(path: str | Path, columns: list[str], rows: int) -> Iterator[pd.DataFrame]:
+    """A table read ``rows`` lines at a time, cut at article boundaries (the rows of one
+    article must be contiguous, as afstudy writes them)."""
+    carry: pd.DataFrame | None = None
+    finished: set[str] = set()
+    for chunk in read_csv(path, usecols=columns, chunksize=rows):
+        if carry is not None:
+            chunk = pd.concat([carry, chunk], ignore_index=True)
+        ids = chunk["article_id"]
+        runs = ids.ne(ids.shift()).to_numpy()
+        repeated = set(ids[runs][ids[runs].duplicated()]) | (set(ids) & finished)
+        if repeated:
+            raise InputError(Path(path), f"the rows of article {sorted(repeated)[0]!r} are not contiguous; sort the table by article first")
+        tail = ids == ids.iloc[-1]
+        carry, done = chunk[tail], chunk[~tail]
+        finished.update(done["article_id"])
+        if len(done):
+            yield done
+    if carry is not None and len(carry):
+        yield carry
+
+
+class _PairCounts:
+    """An n_AB array that grows as new keys appear."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.c = np.zeros((0, 0), dtype=np.int64)
+
+    def add(self, c: np.ndarray, keys: list[str]) -> None:
+        for key in keys:
+            self.index.setdefault(key, len(self.index))
+        grow = len(self.index) - self.c.shape[0]
+        if grow:
+            self.c = np.pad(self.c, ((0, grow), (0, grow)))
+        where = np.array([self.index[k] for k in keys])
+        self.c[np.ix_(where, where)] += c
+
+    def sorted(self) -> tuple[np.ndarray, list[str]]:
+        keys = sorted(self.index)
+        where = np.array([self.index[k] for k in keys], dtype=np.intp)
+        return self.c[np.ix_(where, where)], keys
+
+
+def cooccurrence_counts_streamed(mentions_csv: str | Path, sentences_csv: str | Path, specs: list[Spec], *, chunk_rows: int = 50_000) -> dict[Spec, Counts]:
+    """The counts of several specs from the mentions and sentences tables on disk, in one
+    pass over each, holding about ``chunk_rows`` rows at a time: memory does not grow
+    with the corpus. The result equals :func:`cooccurrence_counts` for each spec (quote
+    speakers as mentions are not supported here)."""
+    if any(spec.speakers_as_mentions for spec in specs):
+        raise ValueError("speakers_as_mentions needs the quotes table: use cooccurrence_counts")
+    pairs = {spec: _PairCounts() for spec in specs}
+    outlets: dict[str, str] = {}
+    for chunk in article_chunks(mentions_csv, MENTION_FIELDS, chunk_rows):
+        first = chunk.drop_duplicates("article_id")
+        outlets.update(zip(first["article_id"], first["outlet_id"], strict=True))
+        for spec in specs:
+            m = select_mentions(chunk, spec)
+            if not m.empty:
+                x, keys = incidence(m, spec)
+                pairs[spec].add((x.T @ x).toarray(), keys)
+    n_units = dict.fromkeys(specs, 0)
+    outlet_of = pd.Series(outlets, dtype=object)
+    for chunk in article_chunks(sentences_csv, SENTENCE_FIELDS, chunk_rows):
+        for spec in specs:
+            n_units[spec] += count_units(chunk, spec, outlet_of)
+    out = {}
+    for spec in specs:
+        if not pairs[spec].index:
+            out[spec] = Counts(pd.DataFrame(dtype=np.int64), 0, f"no mentions in scope {spec.scope!r} for parts {', '.join(spec.parts)}: empty matrix")
+        else:
+            out[spec] = _counts(spec, *pairs[spec].sorted(), n_units[spec])
+    return out
 
 
 def apply_measure(counts: Counts, measure: str) -> pd.DataFrame:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,8 @@ DATE_PRECISIONS: frozenset[str] = frozenset({"day", "inferred_day", "month", "ye
 # Characters mapped to a plain space (one for one, so offsets into a line are kept).
 SPACE_LIKE: dict[int, str] = {ord(c): " " for c in "\u00a0\u2007\u202f\u2009\u200a\u3000"}
 BINARY_CONTROL_SHARE = 0.10
+SHARED_COLUMNS = frozenset({"outlet", "outlet_id", "outlet_type", "published", "date_precision", "event", "event_date", "evidence"})
+CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Reject:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Metadata:
     """One validated row of ``metadata.csv``."""
 
@@ -103,7 +107,10 @@ def normalise_text(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
-    return text.translate(SPACE_LIKE)
+    for code in SPACE_LIKE:
+        if chr(code) in text:  # str.replace per character is much faster than str.translate
+            text = text.replace(chr(code), " ")
+    return text
 
 
 def looks_binary(data: bytes) -> bool:
@@ -111,7 +118,7 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))
     return controls > BINARY_CONTROL_SHARE * max(len(sample), 1)
 
 
@@ -175,7 +182,8 @@ def read_metadata(path: Path) -> tuple[dict[str, Metadata], list[Reject]]:
                 raise InputError(path, "empty 'file' value", line)
             if name in rows:
                 raise InputError(path, f"second row for file {name!r}", line)
-            values = {c: (row.get(c) or "").strip() for c in METADATA_COLUMNS}
+            # columns with few distinct values share one string object each (memory on large corpora)
+            values = {c: (sys.intern(v) if c in SHARED_COLUMNS else v) for c in METADATA_COLUMNS for v in [(row.get(c) or "").strip()]}
             if not values["article_id"]:
                 raise InputError(path, f"empty article_id for {name!r}", line)
             for column in ("published", "event_date"):
@@ -193,15 +201,64 @@ def read_metadata(path: Path) -> tuple[dict[str, Metadata], list[Reject]]:
             rejects.append(Reject(name or f"{path.name}:{line}", "metadata", "bad_metadata", str(err)))
             continue
         rows[name] = Metadata(**values)
-    ids = [m.article_id for m in rows.values()]
-    for article_id in sorted({i for i in ids if ids.count(i) > 1}):
-        raise InputError(path, f"article_id {article_id!r} is used by more than one row")
+    repeated = sorted(i for i, n in Counter(m.article_id for m in rows.values()).items() if n > 1)
+    if repeated:
+        raise InputError(path, f"article_id {repeated[0]!r} is used by more than one row")
     return rows, rejects
 
 
 def iter_text_files(folder: Path) -> Iterator[Path]:
     """The corpus files of a folder, in a stable (sorted) order."""
     yield from sorted(p for p in folder.glob("*.txt") if p.is_file())
+
+
+@dataclass
+class CorpusPlan:
+    """What a corpus folder holds before any article is read: metadata rejects, the
+    files to read (names, relative to ``root``) with their metadata rows (or a
+    no_metadata reject), in name order, and the metadata rows that have no file."""
+
+    root: Path
+    metadata_rejects: list[Reject]
+    files: list[tuple[str, Metadata | Reject]]
+    missing: list[Reject]
+
+
+def plan_corpus(folder: str | Path) -> CorpusPlan:
+    """Match the folder's ``*.txt`` files with the rows of its ``metadata.csv``."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(root, "corpus folder not found")
+    meta, rejects = read_metadata(root / METADATA_NAME)
+    rejected_names = {r.file for r in rejects}
+    files: list[tuple[str, Metadata | Reject]] = []  # names, not Paths: less memory per file
+    present: set[str] = set()
+    for path in iter_text_files(root):
+        present.add(path.name)
+        if path.name in rejected_names:
+            continue
+        if path.name not in meta:
+            files.append((path.name, Reject(path.name, "read", "no_metadata", f"{path}: no row in {METADATA_NAME}")))
+        else:
+            files.append((path.name, meta[path.name]))
+    missing = [Reject(name, "read", "missing_file", f"{root / METADATA_NAME}: row for {name!r} but no such file") for name in sorted(set(meta) - present)]
+    return CorpusPlan(root, rejects, files, missing)
+
+
+def read_article(path: Path, meta: Metadata) -> RawArticle | Reject:
+    """Read, decode and normalise one article file (empty, binary or undecodable files
+    become Rejects)."""
+    try:
+        text, encoding, had_bom = decode_bytes(path.read_bytes(), path)
+    except InputError as err:
+        return Reject(path.name, "read", err.code, str(err))
+    text = normalise_text(text)
+    return RawArticle(meta, path, text, encoding, had_bom, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def duplicate_reject(path: Path, first: str) -> Reject:
+    """The reject of a file whose text repeats the earlier file ``first``."""
+    return Reject(path.name, "read", "duplicate_text", f"{path}: same text as {first}")
 
 
 def iter_corpus(folder: str | Path) -> Iterator[RawArticle | Reject]:
@@ -211,35 +268,22 @@ def iter_corpus(folder: str | Path) -> Iterator[RawArticle | Reject]:
     without a file, and files repeating another file's text are rejected with a reason.
     Order: metadata rejects, then the files in name order, then rows with no file.
     """
-    root = Path(folder)
-    if not root.is_dir():
-        raise InputError(root, "corpus folder not found")
-    meta, rejects = read_metadata(root / METADATA_NAME)
-    yield from rejects
-    rejected_names = {r.file for r in rejects}
+    plan = plan_corpus(folder)
+    yield from plan.metadata_rejects
     seen_text: dict[str, str] = {}
-    present: set[str] = set()
-    for path in iter_text_files(root):
-        present.add(path.name)
-        if path.name in rejected_names:
+    for name, meta in plan.files:
+        if isinstance(meta, Reject):
+            yield meta
             continue
-        if path.name not in meta:
-            yield Reject(path.name, "read", "no_metadata", f"{path}: no row in {METADATA_NAME}")
-            continue
-        try:
-            text, encoding, had_bom = decode_bytes(path.read_bytes(), path)
-        except InputError as err:
-            yield Reject(path.name, "read", err.code, str(err))
-            continue
-        text = normalise_text(text)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        if digest in seen_text:
-            yield Reject(path.name, "read", "duplicate_text", f"{path}: same text as {seen_text[digest]}")
-            continue
-        seen_text[digest] = path.name
-        yield RawArticle(meta[path.name], path, text, encoding, had_bom, digest)
-    for name in sorted(set(meta) - present):
-        yield Reject(name, "read", "missing_file", f"{root / METADATA_NAME}: row for {name!r} but no such file")
+        path = plan.root / name
+        item = read_article(path, meta)
+        if isinstance(item, RawArticle):
+            if item.sha256 in seen_text:
+                yield duplicate_reject(path, seen_text[item.sha256])
+                continue
+            seen_text[item.sha256] = path.name
+        yield item
+    yield from plan.missing
 
 
 def read_corpus(folder: str | Path) -> Corpus:

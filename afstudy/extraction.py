@@ -8,6 +8,8 @@ file (``line_no``), so each row can be traced back to the text.
 
 from __future__ import annotations
 
+from bisect import insort
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +48,9 @@ def _locate(ad: ArticleDoc, start_char: int, end_char: int) -> tuple[Unit, int, 
 def sentence_rows(ad: ArticleDoc) -> list[dict[str, object]]:
     """One row per sentence of the article."""
     rows = []
-    for sent, (sentence_id, number) in zip(ad.sentences, ad.sentence_ids, strict=True):
-        lead = len(sent.text) - len(sent.text.lstrip())
-        text = sent.text.strip()
+    for sent, raw, (sentence_id, number) in zip(ad.sentences, ad.sentence_texts, ad.sentence_ids, strict=True):
+        lead = len(raw) - len(raw.lstrip())
+        text = raw.strip()
         start_char = sent.start_char + lead
         unit, start, end = _locate(ad, start_char, start_char + len(text))
         rows.append(
@@ -143,10 +145,11 @@ def candidate_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, objec
             rows.append({"text": " ".join(t.text for t in tokens), "source": "capitalised", "article_id": ad.article.article_id})
         run.clear()
 
-    for tok in ad.doc:
-        capital = tok.is_alpha and tok.text[0].isupper() and tok.lower_ not in CANDIDATE_SKIP
-        if capital and tok.i not in covered and ad.unit_at(tok.idx).part != "headline":
-            run.append(tok.i)
+    layout = ad.layout
+    for i, (text, lower) in enumerate(zip(layout.texts, layout.lowers, strict=True)):
+        capital = text.isalpha() and text[0].isupper() and lower not in CANDIDATE_SKIP  # Token.is_alpha is str.isalpha
+        if capital and i not in covered and ad.unit_at(layout.token_starts[i]).part != "headline":
+            run.append(i)
         elif run:
             flush()
     if run:
@@ -187,18 +190,37 @@ def labels_table(mentions: pd.DataFrame) -> pd.DataFrame:
     return grouped[columns]
 
 
-def candidates_table(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """Candidate spans with their counts and the articles they occur in."""
-    columns = ["text", "source", "mentions_count", "articles_count", "articles"]
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(rows)
-    grouped = frame.groupby(["text", "source"], sort=True).agg(
-        mentions_count=("article_id", "size"),
-        articles_count=("article_id", "nunique"),
-        articles=("article_id", lambda s: "; ".join(sorted(set(s)))),
-    )
-    return grouped.reset_index().sort_values(["mentions_count", "text"], ascending=[False, True], kind="stable")[columns]
+ARTICLES_LISTED = 20  # article ids listed per candidate (articles_count has them all)
+CANDIDATE_COLUMNS = ["text", "source", "mentions_count", "articles_count", "articles"]
+
+
+class CandidateTally:
+    """Candidate spans counted as articles stream past: mentions, articles, and the
+    first ``ARTICLES_LISTED`` article ids in sorted order, so memory is bounded by the
+    number of distinct candidates, not by the size of the corpus."""
+
+    def __init__(self) -> None:
+        self.mentions: Counter[tuple[str, str]] = Counter()
+        self.articles: Counter[tuple[str, str]] = Counter()
+        self.listed: dict[tuple[str, str], list[str]] = {}
+
+    def add_article(self, article_id: str, candidates: Iterable[tuple[str, str]]) -> None:
+        """Count one article's candidates, given as (text, source); once per article."""
+        for key, n in Counter(candidates).items():
+            self.mentions[key] += n
+            self.articles[key] += 1
+            ids = self.listed.setdefault(key, [])
+            insort(ids, article_id)
+            del ids[ARTICLES_LISTED:]
+
+    def table(self) -> pd.DataFrame:
+        """Candidates by mentions (most first), then text."""
+        rows = [
+            {"text": t, "source": s, "mentions_count": n, "articles_count": self.articles[(t, s)], "articles": "; ".join(self.listed[(t, s)])}
+            for (t, s), n in sorted(self.mentions.items())
+        ]
+        frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+        return frame.sort_values(["mentions_count", "text"], ascending=[False, True], kind="stable")
 
 
 @dataclass
@@ -247,8 +269,11 @@ def extract(nlp: Language, parsed: ParsedCorpus, *, quote_rules: QuoteRules | No
     gazetteer: Gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
     rules = quote_rules or load_quote_rules()
     rows: dict[str, list[dict[str, object]]] = {}
+    candidates = CandidateTally()
     for ad in process_articles(nlp, parsed.articles, batch_size=batch_size, n_process=n_process):
-        for name, part in article_bundle(ad, gazetteer, rules).items():
+        bundle = article_bundle(ad, gazetteer, rules)
+        candidates.add_article(ad.article.article_id, [(str(c["text"]), str(c["source"])) for c in bundle.pop("candidates")])
+        for name, part in bundle.items():
             rows.setdefault(name, []).extend(part)
     mention_frame = pd.DataFrame(rows.get("mentions", []), columns=MENTION_COLUMNS)
     return Extraction(
@@ -257,7 +282,7 @@ def extract(nlp: Language, parsed: ParsedCorpus, *, quote_rules: QuoteRules | No
         places=pd.DataFrame(rows.get("places", []), columns=PLACE_COLUMNS),
         actors=actors_table(gazetteer),
         labels=labels_table(mention_frame),
-        candidates=candidates_table(rows.get("candidates", [])),
+        candidates=candidates.table(),
         quotes=pd.DataFrame(rows.get("quotes", []), columns=QUOTE_COLUMNS),
         frame_hits=pd.DataFrame(rows.get("frame_hits", []), columns=FRAME_HIT_COLUMNS),
     )

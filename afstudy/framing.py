@@ -8,6 +8,9 @@ Matcher token patterns for each of 13 dimensions adapted from the Policy Frames 
   is case-sensitive, so a capitalised word falls back to the lemma of its lowercase form);
 - ``afstudy_frames``: every hit as a span in ``doc.spans["afstudy_frames"]`` (label =
   dimension id, kb_id = the term or pattern that matched), excluded phrases removed.
+  Terms go through a lemma ``PhraseMatcher``; token patterns through
+  ``afstudy.tokenpatterns`` (the same matches as spaCy's ``Matcher``, much faster), and
+  any pattern outside its subset through spaCy's ``Matcher``.
 """
 
 from __future__ import annotations
@@ -20,15 +23,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import srsly
+from spacy.attrs import LEMMA, ORTH
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
 from afstudy.errors import ConfigError
 from afstudy.io import LineDict, load_yaml_with_lines
 from afstudy.paths import DATA_DIR
+from afstudy.tokenpatterns import TokenPatternMatcher, supported
 from afstudy.units import ArticleDoc
 
 FRAMES_FILE: Path = DATA_DIR / "frames.yaml"
@@ -103,10 +107,15 @@ def make_lemmas(nlp: Language, name: str) -> LookupLemmas:
 
 
 class LookupLemmas:
-    """Lowercase lemmas from spaCy's English lookup table, with a lowercase fallback."""
+    """Lowercase lemmas from spaCy's English lookup table, with a lowercase fallback.
+
+    Lemmas are looked up once per distinct word form (cached by its hash) and written in
+    one ``Doc.from_array`` call.
+    """
 
     def __init__(self) -> None:
         self.table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+        self._cache: dict[int, int] = {}
 
     def lemma(self, text: str) -> str:
         """The lowercase lemma of one word."""
@@ -117,9 +126,31 @@ class LookupLemmas:
         return str(found).lower()
 
     def __call__(self, doc: Doc) -> Doc:
-        for token in doc:
-            token.lemma_ = self.lemma(token.text)
+        if not len(doc):
+            return doc
+        strings = doc.vocab.strings
+        cache = self._cache
+        orths, inverse = np.unique(doc.to_array(ORTH), return_inverse=True)
+        lemmas = np.fromiter(
+            (cache[h] if h in cache else cache.setdefault(h, strings.add(self.lemma(strings[h]))) for h in orths.tolist()),
+            dtype=np.uint64,
+            count=len(orths),
+        )
+        doc.from_array([LEMMA], lemmas[inverse].reshape(-1, 1))
         return doc
+
+
+def longest_first(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Overlapping hits count once: the longest, then the first (``spacy.util.filter_spans``
+    on (start, end, term) tuples, without building Spans)."""
+    ordered = sorted(hits, key=lambda h: (h[1] - h[0], -h[0]), reverse=True)
+    seen: set[int] = set()
+    out = []
+    for start, end, term in ordered:
+        if start not in seen and end - 1 not in seen:
+            out.append((start, end, term))
+            seen.update(range(start, end))
+    return sorted(out, key=lambda h: h[0])
 
 
 @Language.factory("afstudy_frames", assigns=["doc.spans"], default_config={"lexicon_path": None})
@@ -140,17 +171,23 @@ class FrameFinder:
         self.dimensions = dimensions
         self.terms = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self.excludes = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
-        self.patterns = Matcher(self.nlp.vocab, validate=True)
+        self.fast_patterns = TokenPatternMatcher(self.nlp.vocab.strings)
+        self.patterns = Matcher(self.nlp.vocab, validate=True)  # patterns outside the fast subset
         for dim in dimensions:
             if dim.terms:
                 self.terms.add(dim.id, [self._lemma_doc(t) for t in dim.terms])
             if dim.exclude:
                 self.excludes.add(dim.id, [self._lemma_doc(t) for t in dim.exclude])
             for n, pattern in enumerate(dim.patterns):
+                key = f"{dim.id}|pattern{n + 1}"
                 try:
-                    self.patterns.add(f"{dim.id}|pattern{n + 1}", [pattern])
+                    Matcher(self.nlp.vocab, validate=True).add(key, [pattern])
                 except (ValueError, KeyError) as exc:
                     raise ConfigError(self.path, f"dimension {dim.id!r}: bad token pattern {n + 1}: {str(exc).splitlines()[0]}") from exc
+                if supported(pattern):
+                    self.fast_patterns.add(key, pattern)
+                else:
+                    self.patterns.add(key, [pattern])
 
     def _lemma_doc(self, term: str) -> Doc:
         """A pattern Doc for a term written as lemmas: each token's lemma is its text."""
@@ -164,20 +201,23 @@ class FrameFinder:
         blocked: dict[str, set[int]] = {}
         for match_id, start, end in self.excludes(doc):
             blocked.setdefault(strings[match_id], set()).update(range(start, end))
-        hits = []
+        hits: dict[str, list[tuple[int, int, str]]] = {}  # dimension -> (start, end, term or pattern)
+        lemmas: list[int] | None = None
         for match_id, start, end in self.terms(doc):
             dim = strings[match_id]
             if not blocked.get(dim, set()).intersection(range(start, end)):
-                hits.append(Span(doc, start, end, label=dim, kb_id=" ".join(t.lemma_ for t in doc[start:end])))
-        for match_id, start, end in self.patterns(doc):
-            dim, pattern = strings[match_id].split("|")
+                lemmas = doc.to_array(LEMMA).tolist() if lemmas is None else lemmas
+                hits.setdefault(dim, []).append((start, end, " ".join(strings[h] for h in lemmas[start:end])))
+        pattern_matches = self.fast_patterns(doc)
+        if len(self.patterns):
+            pattern_matches += [(strings[m], start, end) for m, start, end in self.patterns(doc)]
+        for key, start, end in pattern_matches:
+            dim, pattern = key.split("|")
             if not blocked.get(dim, set()).intersection(range(start, end)):
-                hits.append(Span(doc, start, end, label=dim, kb_id=pattern))
-        kept: list[Span] = []
-        for dim in sorted({s.label_ for s in hits}):
-            # within a dimension, overlapping hits count once: the longest, then the first
-            kept += filter_spans([s for s in hits if s.label_ == dim])
-        doc.spans[FRAMES_KEY] = sorted(kept, key=lambda s: (s.start, s.end, s.label_))
+                hits.setdefault(dim, []).append((start, end, pattern))
+        kept = [(start, end, dim, term) for dim in sorted(hits) for start, end, term in longest_first(hits[dim])]
+        kept.sort(key=lambda h: (h[0], h[1], h[2]))
+        doc.spans[FRAMES_KEY] = [Span(doc, start, end, label=dim, kb_id=term) for start, end, dim, term in kept]
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

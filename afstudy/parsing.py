@@ -84,10 +84,14 @@ def iter_parsed(folder: str | Path, profiles: Profiles | None = None) -> Iterato
             yield item
             continue
         article = parse_article(item, profiles)
-        if not any(p.kind == "paragraph" for p in article.paragraphs):
-            yield Reject(item.path.name, "parse", "no_body", f"{item.path}: no line looks like body text")
-        else:
-            yield article
+        yield no_body_reject(article) or article
+
+
+def no_body_reject(article: Article) -> Reject | None:
+    """The reject of an article in which no line looks like body text (else None)."""
+    if any(p.kind == "paragraph" for p in article.paragraphs):
+        return None
+    return Reject(article.raw.path.name, "parse", "no_body", f"{article.raw.path}: no line looks like body text")
 
 
 def parse_corpus(folder: str | Path, profiles: Profiles | None = None) -> ParsedCorpus:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy
 import spacy
 import srsly
-from spacy.attrs import SENT_START
+from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -66,8 +66,10 @@ class SentenceSplitter:
         n = len(doc)
         if not n:
             return doc
-        texts = [t.text for t in doc]
-        spaces = [t.whitespace_ != "" for t in doc]
+        strings = doc.vocab.strings
+        array = doc.to_array([ORTH, SPACY])
+        texts = [strings[h] for h in array[:, 0].tolist()]
+        spaces = array[:, 1].astype(bool).tolist()
         starts = numpy.full(n, -1, dtype=numpy.int32)
         starts[0] = 1
         for i in range(1, n):
@@ -208,8 +210,14 @@ class ActorFinder:
             return ""
         before = doc[cand.start - 1].lower_ if cand.start > 0 else ""
         if last_place_end is not None and "metonym" not in cand.kinds:
-            between = [t.lower_ for t in doc[last_place_end : cand.start]]
-            if between and all(w in gaz.list_words for w in between):
+            between: list[str] = []
+            for k in range(last_place_end, cand.start):
+                word = doc[k].lower_
+                if word not in gaz.list_words:
+                    between = []
+                    break
+                between.append(word)
+            if between:
                 return "list:" + "_".join(between)
         if before == "of" and cand.start > 1 and doc[cand.start - 2].lower_ in gaz.location_nouns:
             return f"of:{doc[cand.start - 2].lower_}"

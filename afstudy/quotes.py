@@ -8,7 +8,7 @@ units, sentences and actor mentions. Cue words and source patterns are data
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +21,14 @@ from afstudy.gazetteer import Gazetteer
 from afstudy.io import load_yaml_with_lines
 from afstudy.paths import DATA_DIR
 from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
-from afstudy.units import ArticleDoc, Unit
+from afstudy.units import ArticleDoc, DocLayout, Unit, doc_layout
 
 QUOTE_RULES_FILE: Path = DATA_DIR / "quotes.yaml"
 DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT_DOUBLE = "“", "”", '"'
 SINGLE_OPEN, SINGLE_CLOSE, STRAIGHT_SINGLE = "‘", "’", "'"
+ANY_MARK = re.compile("[“\"‘']")
+DOUBLE_MARK = re.compile("[“”\"]")
+SINGLE_CLOSING_MARK = re.compile("[’']")
 DASHES = ("- ", "– ", "— ")  # a paragraph opening with a dash is a quote ("- We regret … - Lavrov said")
 QUOTE_COLUMNS = [
     "quote_id", "article_id", "outlet_id", "unit_id", "part", "file", "line_no", "start", "end_line_no", "end",
@@ -163,10 +166,18 @@ def find_segments(unit_text: str) -> list[tuple[int, int, str, str, bool]]:
     out = []
     i, n = 0, len(unit_text)
     while i < n:
+        mark = ANY_MARK.search(unit_text, i)  # only quote marks can open a segment
+        if mark is None:
+            break
+        i = mark.start()
         ch = unit_text[i]
         if ch in (DOUBLE_OPEN, STRAIGHT_DOUBLE) and _is_opening(unit_text, i):
             j = i + 1
-            while j < n and not (unit_text[j] in (DOUBLE_CLOSE, STRAIGHT_DOUBLE) and _is_closing(unit_text, j)):
+            while j < n:
+                found = DOUBLE_MARK.search(unit_text, j)
+                j = found.start() if found else n
+                if j == n or (unit_text[j] in (DOUBLE_CLOSE, STRAIGHT_DOUBLE) and _is_closing(unit_text, j)):
+                    break
                 if unit_text[j] == DOUBLE_OPEN and _is_opening(unit_text, j):
                     break
                 j += 1
@@ -180,7 +191,11 @@ def find_segments(unit_text: str) -> list[tuple[int, int, str, str, bool]]:
             continue
         if ch in (SINGLE_OPEN, STRAIGHT_SINGLE) and _is_opening(unit_text, i) and unit_text[i + 1 : i + 2].isalnum():
             j = i + 1
-            while j < n and not (unit_text[j] in (SINGLE_CLOSE, STRAIGHT_SINGLE) and _is_closing(unit_text, j)):
+            while j < n:
+                found = SINGLE_CLOSING_MARK.search(unit_text, j)
+                j = found.start() if found else n
+                if j == n or _is_closing(unit_text, j):
+                    break
                 j += 1
             if j < n:
                 out.append((i + 1, j, ch, unit_text[j], (ch == SINGLE_OPEN) != (unit_text[j] == SINGLE_CLOSE)))
@@ -193,17 +208,19 @@ def find_segments(unit_text: str) -> list[tuple[int, int, str, str, bool]]:
 class QuoteFinder:
     """Quotes and speakers of one processed article Doc."""
 
-    def __init__(self, doc: Doc, units: list[Unit], gazetteer: Gazetteer, rules: QuoteRules) -> None:
+    def __init__(self, doc: Doc, units: list[Unit], gazetteer: Gazetteer, rules: QuoteRules, layout: DocLayout | None = None) -> None:
         self.doc = doc
         self.units = units
         self.gazetteer = gazetteer
         self.rules = rules
-        self.text = doc.text  # Doc.text joins every token on each access: read it once
-        self.sents: list[Span] = list(doc.sents)
-        self.sent_of: list[int] = [0] * len(doc)
-        for n, sent in enumerate(self.sents):
-            self.sent_of[sent.start : sent.end] = [n] * (sent.end - sent.start)
-        self.token_starts: list[int] = [t.idx for t in doc]
+        self.layout = layout or doc_layout(doc)
+        self.text = self.layout.text  # Doc.text joins every token on each access: read it once
+        self.sents: list[Span] = self.layout.sentences
+        self.sent_of: list[int] = self.layout.sent_of
+        self.token_starts: list[int] = self.layout.token_starts
+        self.lowers: list[str] = self.layout.lowers
+        self.outside: list[bool] = [True] * len(doc)  # token not inside quote marks (set by find)
+        self._unit_starts = [u.doc_start for u in units]
         self.mentions: list[Span] = list(doc.spans[MENTIONS_KEY])
         self.places: list[Span] = list(doc.spans[PLACES_KEY])
         self.segments: list[Segment] = []
@@ -215,8 +232,17 @@ class QuoteFinder:
     def _inside_segment(self, char: int) -> Segment | None:
         return next((s for s in self.segments if s.start - 1 <= char < s.end + 1), None)
 
+    def _tokens_text(self, start: int, end: int) -> str:
+        """``doc[start:end].text`` from the layout."""
+        if start >= end:
+            return ""
+        return self.text[self.token_starts[start] : self.token_starts[end - 1] + len(self.layout.texts[end - 1])]
+
     def _unit_index(self, char: int) -> int:
-        return next(i for i, u in enumerate(self.units) if u.doc_start <= char <= u.doc_end)
+        k = bisect_right(self._unit_starts, char) - 1
+        if k < 0 or char > self.units[k].doc_end:
+            raise ValueError(f"offset {char} is outside every unit")
+        return k
 
     def _token_at(self, char: int) -> int:
         """Index of the first token starting at or after ``char``."""
@@ -316,37 +342,44 @@ class QuoteFinder:
         return speaker
 
     # -- cues -------------------------------------------------------------------------
-    def _outside(self, token_index: int) -> bool:
-        return self._inside_segment(self.doc[token_index].idx) is None
+    def _mark_outside(self) -> None:
+        """Flag the tokens inside (or on the marks of) a quoted segment."""
+        for seg in self.segments:
+            first, stop = bisect_left(self.token_starts, seg.start - 1), bisect_left(self.token_starts, seg.end + 1)
+            self.outside[first:stop] = [False] * (stop - first)
 
     def _cues(self, sent: Span) -> list[tuple[int, int, str]]:
         """Cue tokens of a sentence outside quote marks: (first token, last token + 1, kind)."""
         found = []
+        lowers, outside, rules = self.lowers, self.outside, self.rules
+        prepositional = [list(c) for c in rules.prepositional_cues]
+        openers = {c[0] for c in prepositional}
         i = sent.start
         while i < sent.end:
-            tok = self.doc[i]
-            lowered = tok.lower_
-            multi = next((c for c in self.rules.prepositional_cues if [t.lower_ for t in self.doc[i : i + len(c)]] == list(c)), None)
-            if multi and self._outside(i):
+            lowered = lowers[i]
+            if not outside[i]:
+                i += 1
+                continue
+            multi = next((c for c in prepositional if lowers[i : i + len(c)] == c), None) if lowered in openers else None
+            if multi:
                 found.append((i, i + len(multi), "prepositional"))
                 i += len(multi)
                 continue
-            if self._outside(i):
-                if lowered in self.rules.continuation_cues and i > sent.start and self.doc[i - 1].text == ",":
-                    found.append((i, i + 1, "continuation"))
-                elif lowered in self.rules.cues and not self._is_adjectival(i, sent):
-                    found.append((i, i + 1, "verb"))
-                elif lowered in self.rules.partial_only_cues:
-                    found.append((i, i + 1, "partial_only"))
+            if lowered in rules.continuation_cues and i > sent.start and self.doc[i - 1].text == ",":
+                found.append((i, i + 1, "continuation"))
+            elif lowered in rules.cues and not self._is_adjectival(i, sent):
+                found.append((i, i + 1, "verb"))
+            elif lowered in rules.partial_only_cues:
+                found.append((i, i + 1, "partial_only"))
             i += 1
         return found
 
     def _is_adjectival(self, i: int, sent: Span) -> bool:
         """ "the officially announced contact": a cue used as an adjective."""
         j = i - 1
-        if j >= sent.start and self.doc[j].lower_.endswith("ly"):
+        if j >= sent.start and self.lowers[j].endswith("ly"):
             j -= 1
-        return j >= sent.start and self.doc[j].lower_ in ("the", "a", "an")
+        return j >= sent.start and self.lowers[j] in ("the", "a", "an")
 
     def _content_start(self, cue_end: int, sent_end: int, cue_word: str) -> int:
         """First token of the reported clause after a cue (adjuncts and 'that' skipped)."""
@@ -374,13 +407,13 @@ class QuoteFinder:
         It ends before a comma that introduces a continuation cue or another cue's clause;
         a clause whose core (up to ", but …") is shorter than min_indirect_words is dropped.
         """
+        texts, lowers = self.layout.texts, self.lowers
         for k in range(start, end):
-            tok = self.doc[k]
-            if tok.text == "," and k + 1 < end and (self.doc[k + 1].lower_ in self.rules.continuation_cues):
+            if texts[k] == "," and k + 1 < end and (lowers[k + 1] in self.rules.continuation_cues):
                 end = k
                 break
-            if k + 1 in other_cues or (k + 2 in other_cues and self.doc[k + 1].lower_ in ("but", "and")):
-                if tok.text == "," or tok.lower_ in ("but", "and"):
+            if k + 1 in other_cues or (k + 2 in other_cues and lowers[k + 1] in ("but", "and")):
+                if texts[k] == "," or lowers[k] in ("but", "and"):
                     end = k
                     break
         while start < end and (self.doc[start].is_punct and self.doc[start].text not in "“\"‘'"):
@@ -391,10 +424,10 @@ class QuoteFinder:
             return None
         core_end = end
         for k in range(start, end - 1):
-            if self.doc[k].text == "," and self.doc[k + 1].lower_ in self.rules.clause_breaks:
+            if texts[k] == "," and lowers[k + 1] in self.rules.clause_breaks:
                 core_end = k
                 break
-        if len(words(self.doc[start:core_end].text)) < self.rules.min_indirect_words:
+        if len(words(self._tokens_text(start, core_end))) < self.rules.min_indirect_words:
             return None
         segment = self._inside_segment(self.doc[start].idx + 1)
         if segment is not None and segment.start <= self.doc[start].idx + 1 and segment.end >= self.doc[end - 1].idx - 1:
@@ -510,13 +543,15 @@ class QuoteFinder:
     def find(self) -> list[Quote]:
         """All quotes of the article, in reading order."""
         self._collect_segments()
+        self._mark_outside()
         quotes: list[Quote] = []
         claimed: set[int] = set()
         seg_quote: dict[int, Quote] = {}
         for sent in self.sents:
-            if not sent.text.strip():
+            sent_text = self.layout.span_text(sent)
+            if not sent_text.strip():
                 continue
-            unit = self.units[self._unit_index(sent.start_char + (len(sent.text) - len(sent.text.lstrip())))]
+            unit = self.units[self._unit_index(sent.start_char + (len(sent_text) - len(sent_text.lstrip())))]
             cues = self._cues(sent)
             cue_speakers: dict[int, Speaker] = {}
             sentence_quotes: list[Quote] = []
@@ -555,7 +590,8 @@ class QuoteFinder:
         last_words = before.lower().split()[-2:]
         if last_words and (last_words[-1] in self.rules.term_markers or " ".join(last_words) in self.rules.term_markers):
             return self._quote(seg.start, seg.end, "term", "", Speaker(), seg.is_unbalanced)
-        sentence_start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        sent_text = self.layout.span_text(sent)
+        sentence_start = sent.start_char + (len(sent_text) - len(sent_text.lstrip()))
         attribution = self._attribution_after(seg)
         if attribution is not None:
             speaker, cue, cue_token = attribution
@@ -673,7 +709,7 @@ class QuoteFinder:
 def quote_rows(ad: ArticleDoc, gazetteer: Gazetteer, rules: QuoteRules) -> list[dict[str, object]]:
     """One row per quote of an article, with raw-line offsets."""
     rows = []
-    finder = QuoteFinder(ad.doc, ad.units, gazetteer, rules)
+    finder = QuoteFinder(ad.doc, ad.units, gazetteer, rules, ad.layout)
     text = finder.text
     for n, q in enumerate(finder.find(), start=1):
         first, last = ad.unit_at(q.start), ad.unit_at(max(q.start, q.end - 1))

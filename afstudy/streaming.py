@@ -1,21 +1,26 @@
 """Streaming extraction for large corpora: files read lazily, ``nlp.pipe`` in batches
-(optionally in several processes), every table written incrementally.
+(optionally in several processes, or on a dask cluster), every table written incrementally.
 
-Memory stays flat as the corpus grows: only one batch of Docs, the per-table writers and
-small aggregates (label and candidate counts, text hashes for duplicate detection) are
-held. Output is byte-identical to the in-memory path whatever the batch size and number
-of processes, because rows are written in file order by the same row builders.
+Memory stays nearly flat as the corpus grows: only one batch of Docs, the per-table
+writers and small aggregates (label counts, candidate counts with at most 20 article ids
+each) are held, plus what grows by a few hundred bytes per file: the metadata index, the
+file list and the text hashes for duplicate detection. Output is byte-identical to the
+in-memory path whatever the batch size, number of processes or backend, because every
+article's rows are built and formatted as CSV by the same functions and appended in file
+order.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -25,15 +30,12 @@ from spacy.language import Language
 from tqdm import tqdm
 
 from afstudy.cleaning import Profiles
-from afstudy.corpus import Reject, iter_text_files, reject_rows
-from afstudy.extraction import FRAME_HIT_COLUMNS, MENTION_COLUMNS, PLACE_COLUMNS, SENTENCE_COLUMNS, actors_table, article_bundle, process_articles
+from afstudy.corpus import Metadata, Reject, duplicate_reject, iter_text_files, plan_corpus, read_article, reject_rows
+from afstudy.extraction import FRAME_HIT_COLUMNS, MENTION_COLUMNS, PLACE_COLUMNS, SENTENCE_COLUMNS, CandidateTally, actors_table, article_bundle, process_articles
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
-from afstudy.parsing import LINE_COLUMNS, PARAGRAPH_COLUMNS, REJECT_COLUMNS, Article, iter_parsed
+from afstudy.parsing import LINE_COLUMNS, PARAGRAPH_COLUMNS, REJECT_COLUMNS, Article, iter_parsed, no_body_reject, parse_article
 from afstudy.quotes import QUOTE_COLUMNS, QuoteRules
-
-def _cell(value: object) -> object:
-    return "" if value is None else value
 
 
 class TableWriter:
@@ -50,14 +52,13 @@ class TableWriter:
         if columns is not None:
             self.writer.writerow(columns)
 
-    def write(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Append rows (dicts keyed by column)."""
-        for row in rows:
-            if self.columns is None:
-                self.columns = list(row)
-                self.writer.writerow(self.columns)
-            self.writer.writerow([_cell(row[c]) for c in self.columns])
-            self.rows += 1
+    def write_text(self, text: str, rows: int, columns: list[str]) -> None:
+        """Append rows already formatted as CSV lines (see :func:`csv_lines`)."""
+        if self.columns is None:
+            self.columns = columns
+            self.writer.writerow(columns)
+        self.handle.write(text)
+        self.rows += rows
 
     def close(self, ok: bool) -> None:
         """Finish: rename into place when ``ok``, else delete the temporary file."""
@@ -99,15 +100,14 @@ class Tables:
         for w in self.writers.values():
             w.close(ok=kind is None)
 
-    def write(self, name: str, rows: Iterable[dict[str, Any]]) -> None:
-        """Append rows to one table."""
-        self.writers[name].write(rows)
+
+def _bar_disabled(progress: bool | None) -> bool | None:
+    # tqdm's disable=None hides the bar when stderr is not a terminal (logs, notebooks).
+    return True if os.environ.get("TQDM_DISABLE") else (None if progress is None else not progress)
 
 
 def _articles_with_progress(items: Iterator[Article | Reject], total: int, rejects: list[Reject], progress: bool | None) -> Iterator[Article]:
-    # tqdm's disable=None hides the bar when stderr is not a terminal (logs, notebooks).
-    disable = True if os.environ.get("TQDM_DISABLE") else (None if progress is None else not progress)
-    bar = tqdm(total=total, unit="file", disable=disable, file=sys.stderr, desc="afstudy extract")
+    bar = tqdm(total=total, unit="file", disable=_bar_disabled(progress), file=sys.stderr, desc="afstudy extract")
     for item in items:
         if isinstance(item, Reject):
             rejects.append(item)
@@ -117,6 +117,56 @@ def _articles_with_progress(items: Iterator[Article | Reject], total: int, rejec
         bar.update(1)
         yield item
     bar.close()
+
+
+@dataclass
+class ArticleResult:
+    """One input file's contribution: a reject, or every table's rows as CSV lines.
+
+    Rows are formatted where the article was processed (this process or a cluster
+    worker) by the same function, so every backend appends the same bytes.
+    """
+
+    file: str
+    sha256: str = ""
+    reject: Reject | None = None
+    csv: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    article_id: str = ""
+    labels: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
+    candidates: list[tuple[str, str]] = field(default_factory=list)  # (text, source)
+
+
+TABLE_COLUMNS: dict[str, list[str] | None] = {
+    "articles": None, "paragraphs": PARAGRAPH_COLUMNS, "lines": LINE_COLUMNS, "sentences": SENTENCE_COLUMNS,
+    "mentions": MENTION_COLUMNS, "places": PLACE_COLUMNS, "quotes": QUOTE_COLUMNS, "frame_hits": FRAME_HIT_COLUMNS,
+}
+
+
+def csv_lines(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Rows as CSV lines, exactly as ``TableWriter`` would write them."""
+    if not rows:
+        return ""
+    buffer = io.StringIO()
+    # the csv module writes None as an empty cell
+    csv.writer(buffer, lineterminator="\n").writerows(map(itemgetter(*columns), rows) if len(columns) > 1 else ([row[columns[0]]] for row in rows))
+    return buffer.getvalue()
+
+
+def article_result(file: str, sha256: str, bundle: dict[str, list[dict[str, Any]]]) -> ArticleResult:
+    """Format one article's row bundle (see ``extraction.article_bundle``)."""
+    result = ArticleResult(file, sha256)
+    for name, fixed in TABLE_COLUMNS.items():
+        rows = bundle[name]
+        columns = fixed if fixed is not None else (list(rows[0]) if rows else [])
+        result.csv[name], result.rows[name], result.columns[name] = csv_lines(rows, columns), len(rows), columns
+    for m in bundle["mentions"]:
+        if m["actor_id"]:
+            result.labels[(str(m["outlet_id"]), str(m["actor_id"]), " ".join(str(m["text"]).split()), str(m["how"]))] += 1
+    result.article_id = str(bundle["articles"][0]["article_id"])
+    result.candidates = [(str(c["text"]), str(c["source"])) for c in bundle["candidates"]]
+    return result
 
 
 def extract_to_dir(
@@ -134,72 +184,102 @@ def extract_to_dir(
 ) -> Summary:
     """Parse and extract a corpus folder, writing every table incrementally into ``out_dir``.
 
-    With a ``dask.distributed`` ``client``, articles are sent in chunks of ``batch_size``
-    to the cluster's workers, which build the pipeline from ``settings`` (spacy_model,
-    gazetteer, frames, quote_rules paths); results come back in order, so the output is
-    the same bytes as the local run.
+    With a ``dask.distributed`` ``client``, chunks of ``batch_size`` file paths go to the
+    cluster's workers, which read, clean, parse and extract them with a pipeline built
+    from ``settings`` (spacy_model, gazetteer, frames, quote_rules, outlets paths) and
+    send back CSV lines; results are appended in file order and duplicate texts are
+    rejected here, so the output is the same bytes as the local run.
     """
     out = Path(out_dir)
     gazetteer: Gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
-    files = list(iter_text_files(Path(folder)))
+    names_in = {f.name for f in iter_text_files(Path(folder))}
     rejects: list[Reject] = []
-    summary = Summary(files_in=len(files))
+    summary = Summary(files_in=len(names_in))
     labels: Counter[tuple[str, str, str, str]] = Counter()
-    candidate_counts: Counter[tuple[str, str]] = Counter()
-    candidate_articles: dict[tuple[str, str], set[str]] = defaultdict(set)
-    names: dict[str, list[str] | None] = {
-        "articles": None, "paragraphs": PARAGRAPH_COLUMNS, "lines": LINE_COLUMNS, "sentences": SENTENCE_COLUMNS,
-        "mentions": MENTION_COLUMNS, "places": PLACE_COLUMNS, "quotes": QUOTE_COLUMNS, "frame_hits": FRAME_HIT_COLUMNS,
-    }
-    articles = _articles_with_progress(iter_parsed(folder, profiles), len(files), rejects, progress)
-    with Tables(out, names) as tables:
-        for bundle in bundles(nlp, articles, gazetteer, quote_rules, batch_size=batch_size, n_process=n_process, client=client, settings=settings):
+    candidates = CandidateTally()
+    if client is None:
+        articles = _articles_with_progress(iter_parsed(folder, profiles), len(names_in), rejects, progress)
+        results = _local_results(nlp, articles, gazetteer, quote_rules, batch_size, n_process)
+    else:
+        results = _cluster_results(client, folder, rejects, batch_size, settings or {}, progress)
+    with Tables(out, TABLE_COLUMNS) as tables:
+        for result in results:
+            if result.reject is not None:
+                rejects.append(result.reject)
+                continue
             summary.processed += 1
-            for name, rows in bundle.items():
-                if name != "candidates":
-                    tables.write(name, rows)
-            for m in bundle["mentions"]:
-                if m["actor_id"]:
-                    labels[(str(m["outlet_id"]), str(m["actor_id"]), " ".join(str(m["text"]).split()), str(m["how"]))] += 1
-            for c in bundle["candidates"]:
-                key = (str(c["text"]), str(c["source"]))
-                candidate_counts[key] += 1
-                candidate_articles[key].add(str(c["article_id"]))
+            for name, text in result.csv.items():
+                tables.writers[name].write_text(text, result.rows[name], result.columns[name])
+            labels.update(result.labels)
+            candidates.add_article(result.article_id, result.candidates)
         summary.rows = {name: w.rows for name, w in tables.writers.items()}
-    names_in = {f.name for f in files}
     summary.rejected = len({r.file for r in rejects} & names_in)
     write_csv(_rejects_frame(rejects), out / "rejects.csv")
     write_csv(actors_table(gazetteer), out / "actors.csv")
     write_csv(_labels_frame(labels), out / "labels.csv")
-    write_csv(_candidates_frame(candidate_counts, candidate_articles), out / "candidates.csv")
+    write_csv(candidates.table(), out / "candidates.csv")
     return summary
 
 
-def _local_bundles(nlp: Language, articles: Iterable[Article], gazetteer: Gazetteer, quote_rules: QuoteRules, batch_size: int, n_process: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
+def _local_results(nlp: Language, articles: Iterable[Article], gazetteer: Gazetteer, quote_rules: QuoteRules, batch_size: int, n_process: int) -> Iterator[ArticleResult]:
     for ad in process_articles(nlp, articles, batch_size=batch_size, n_process=n_process):
-        yield article_bundle(ad, gazetteer, quote_rules)
+        yield article_result(ad.article.raw.meta.file, ad.article.raw.sha256, article_bundle(ad, gazetteer, quote_rules))
 
 
-_WORKER_STATE: dict[tuple[tuple[str, str | None], ...], tuple[Language, QuoteRules]] = {}
+_WORKER_STATE: dict[tuple[tuple[str, str | None], ...], tuple[Language, QuoteRules, Profiles]] = {}
 
 
-def process_chunk(articles: list[Article], settings: dict[str, str | None]) -> list[dict[str, list[dict[str, Any]]]]:
-    """Run on a cluster worker: the pipeline (built once per worker and settings) over a
-    chunk of parsed articles; returns their row bundles in order."""
+def _worker_state(settings: dict[str, str | None]) -> tuple[Language, QuoteRules, Profiles]:
+    """The pipeline, quote rules and outlet profiles of ``settings``, built once per process."""
+    from afstudy.cleaning import load_profiles
     from afstudy.pipeline import build_pipeline
     from afstudy.quotes import load_quote_rules
 
     key = tuple(sorted(settings.items()))
     if key not in _WORKER_STATE:
         nlp = build_pipeline(settings.get("spacy_model"), settings.get("gazetteer"), settings.get("frames"))
-        _WORKER_STATE[key] = (nlp, load_quote_rules(settings["quote_rules"]) if settings.get("quote_rules") else load_quote_rules())
-    nlp, rules = _WORKER_STATE[key]
+        rules = load_quote_rules(settings["quote_rules"]) if settings.get("quote_rules") else load_quote_rules()
+        profiles = load_profiles(settings["outlets"]) if settings.get("outlets") else load_profiles()
+        _WORKER_STATE[key] = (nlp, rules, profiles)
+    return _WORKER_STATE[key]
+
+
+def build_worker_state(settings: dict[str, str | None]) -> None:
+    """Build this process's pipeline for ``settings`` (a worker initialiser)."""
+    _worker_state(settings)
+
+
+def warm_up(client: Any, settings: dict[str, str | None]) -> None:
+    """Build the pipeline on every worker of ``client`` now (as the local run builds
+    its own before it starts), so that timings compare like with like."""
+    client.run(build_worker_state, settings)
+
+
+def process_files(items: list[tuple[Path, Metadata]], settings: dict[str, str | None]) -> list[ArticleResult]:
+    """Run on a cluster worker: read, clean, parse and extract a chunk of files; one
+    result per file, in order (decode and no-body rejects included)."""
+    nlp, rules, profiles = _worker_state(settings)
     gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
-    return list(_local_bundles(nlp, articles, gazetteer, rules, batch_size=len(articles) or 1, n_process=1))
+    results: list[ArticleResult] = []
+    articles: list[Article] = []
+    slots: list[int] = []
+    for path, meta in items:
+        raw = read_article(path, meta)
+        if isinstance(raw, Reject):
+            results.append(ArticleResult(path.name, reject=raw))
+            continue
+        article = parse_article(raw, profiles)
+        results.append(ArticleResult(path.name, raw.sha256, reject=no_body_reject(article)))
+        if results[-1].reject is None:
+            articles.append(article)
+            slots.append(len(results) - 1)
+    for slot, result in zip(slots, _local_results(nlp, articles, gazetteer, rules, batch_size=len(articles) or 1, n_process=1), strict=True):
+        results[slot] = result
+    return results
 
 
-def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    chunk: list[Article] = []
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
     for item in items:
         chunk.append(item)
         if len(chunk) == size:
@@ -209,24 +289,41 @@ def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
         yield chunk
 
 
-def _cluster_bundles(client: Any, articles: Iterable[Article], batch_size: int, settings: dict[str, str | None], window: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
-    """Submit chunks with at most ``window`` in flight; yield results in submission order."""
-    pending: list[Any] = []
-    for chunk in _chunks(articles, batch_size):
-        pending.append(client.submit(process_chunk, chunk, settings, pure=False))
-        if len(pending) >= window:
-            yield from pending.pop(0).result()
-    for future in pending:
-        yield from future.result()
-
-
-def bundles(nlp: Language, articles: Iterable[Article], gazetteer: Gazetteer, quote_rules: QuoteRules, *, batch_size: int, n_process: int, client: Any, settings: dict[str, str | None] | None) -> Iterator[dict[str, list[dict[str, Any]]]]:
-    """Row bundles of every article, locally or on a dask cluster, in input order."""
-    if client is None:
-        yield from _local_bundles(nlp, articles, gazetteer, quote_rules, batch_size, n_process)
-        return
+def _cluster_results(client: Any, folder: str | Path, rejects: list[Reject], batch_size: int, settings: dict[str, str | None], progress: bool | None) -> Iterator[ArticleResult]:
+    """Results of every file from the cluster, in file order, with at most two chunks per
+    worker in flight; a text seen before becomes a duplicate_text reject."""
+    plan = plan_corpus(folder)
+    rejects.extend(plan.metadata_rejects)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    yield from _cluster_bundles(client, articles, batch_size, settings or {}, window=2 * workers)
+    seen: dict[str, str] = {}
+    bar = tqdm(total=len(plan.files), unit="file", disable=_bar_disabled(progress), file=sys.stderr, desc="afstudy extract")
+
+    def ordered(chunk_results: list[ArticleResult], paths: dict[str, Path]) -> Iterator[ArticleResult]:
+        for result in chunk_results:
+            bar.update(1)
+            if result.sha256 and result.sha256 in seen:
+                yield ArticleResult(result.file, reject=duplicate_reject(paths[result.file], seen[result.sha256]))
+                continue
+            if result.sha256:
+                seen[result.sha256] = result.file
+            yield result
+
+    pending: list[tuple[Any, dict[str, Path]]] = []
+    for chunk in _chunks(plan.files, batch_size):
+        for _, meta in chunk:
+            if isinstance(meta, Reject):
+                bar.update(1)
+                rejects.append(meta)
+        todo = [(plan.root / name, meta) for name, meta in chunk if not isinstance(meta, Reject)]
+        if todo:
+            pending.append((client.submit(process_files, todo, settings, pure=False), {p.name: p for p, _ in todo}))
+        if len(pending) >= 2 * workers:
+            future, paths = pending.pop(0)
+            yield from ordered(future.result(), paths)
+    for future, paths in pending:
+        yield from ordered(future.result(), paths)
+    bar.close()
+    rejects.extend(plan.missing)
 
 
 def _rejects_frame(rejects: list[Reject]) -> pd.DataFrame:
@@ -236,15 +333,6 @@ def _rejects_frame(rejects: list[Reject]) -> pd.DataFrame:
 def _labels_frame(labels: Counter[tuple[str, str, str, str]]) -> pd.DataFrame:
     rows = [{"outlet_id": o, "actor_id": a, "label": lab, "how": h, "mentions_count": n} for (o, a, lab, h), n in sorted(labels.items())]
     return pd.DataFrame(rows, columns=["outlet_id", "actor_id", "label", "how", "mentions_count"])
-
-
-def _candidates_frame(counts: Counter[tuple[str, str]], articles: dict[tuple[str, str], set[str]]) -> pd.DataFrame:
-    rows = [
-        {"text": t, "source": s, "mentions_count": n, "articles_count": len(articles[(t, s)]), "articles": "; ".join(sorted(articles[(t, s)]))}
-        for (t, s), n in sorted(counts.items())
-    ]
-    frame = pd.DataFrame(rows, columns=["text", "source", "mentions_count", "articles_count", "articles"])
-    return frame.sort_values(["mentions_count", "text"], ascending=[False, True], kind="stable")
 
 
 @contextmanager

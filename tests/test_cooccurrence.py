@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from afstudy.cooccurrence import Spec, apply_measure, cooccurrence, cooccurrence_counts, evidence, grid, long_table, to_long
+from afstudy.cooccurrence import LEVELS, UNITS, Spec, apply_measure, cooccurrence, cooccurrence_counts, cooccurrence_counts_streamed, evidence, grid, long_table, to_long
+from afstudy.errors import InputError
 from afstudy.io import read_csv
 from afstudy.paths import PROCESSED_DIR, PROJ_ROOT
 
@@ -157,3 +159,29 @@ def test_the_long_table_holds_every_spec_and_measure(seed_tables: tuple[pd.DataF
     direct = cooccurrence(mentions, sentences, Spec(level="side")).loc["russia", "taliban"]
     assert row["value"].item() == direct
     _ = PROCESSED_DIR, apply_measure
+
+
+def test_streamed_counts_equal_the_in_memory_counts_for_every_spec_and_chunk_size(tmp_path: Path) -> None:
+    folder = PROCESSED_DIR / "actors"
+    mentions, sentences = read_csv(folder / "mentions.csv"), read_csv(folder / "sentences.csv")
+    outlets = sorted(mentions["outlet_id"].unique())
+    specs = [Spec(unit=u, level=lv, scope=sc, min_count=mc) for u in UNITS for lv in LEVELS for sc in ["pooled", outlets[0]] for mc in (1, 2)]
+    specs.append(Spec(scope="no_such_outlet"))
+    for rows in (7, 500, 200_000):  # chunks cut inside articles, a few per article, one chunk
+        streamed = cooccurrence_counts_streamed(folder / "mentions.csv", folder / "sentences.csv", specs, chunk_rows=rows)
+        for spec in specs:
+            expected = cooccurrence_counts(mentions, sentences, spec)
+            assert (streamed[spec].n_units, streamed[spec].message) == (expected.n_units, expected.message), spec
+            pd.testing.assert_frame_equal(streamed[spec].matrix, expected.matrix)
+    assert streamed[Spec(unit="sentence")].matrix.to_numpy().sum() > 0
+
+
+def test_streamed_counts_refuse_a_table_whose_articles_are_interleaved(tmp_path: Path) -> None:
+    rows = pd.concat([TOY, TOY.assign(article_id="a2"), TOY.iloc[:1]], ignore_index=True)
+    rows.to_csv(tmp_path / "mentions.csv", index=False)
+    SENTENCES.to_csv(tmp_path / "sentences.csv", index=False)
+    for rows in (3, 100):  # the repeat in a later chunk, and within one chunk
+        with pytest.raises(InputError, match="rows of article 'a1' are not contiguous"):
+            cooccurrence_counts_streamed(tmp_path / "mentions.csv", tmp_path / "sentences.csv", [Spec()], chunk_rows=rows)
+    with pytest.raises(ValueError, match="speakers_as_mentions"):
+        cooccurrence_counts_streamed(tmp_path / "mentions.csv", tmp_path / "sentences.csv", [Spec(speakers_as_mentions=True)])

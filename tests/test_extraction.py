@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from afstudy.cli import main
-from afstudy.extraction import Extraction, article_units, extract
+from afstudy.extraction import ARTICLES_LISTED, CandidateTally, Extraction, article_units, extract
 from afstudy.io import read_csv
 from afstudy.mentions import label_use, mention_rates
 from afstudy.parsing import ParsedCorpus, articles_table
@@ -96,3 +96,14 @@ def test_extraction_is_identical_across_batch_sizes_and_processes(seed_corpus: P
     other = extract(build_pipeline(), seed_corpus, batch_size=2, n_process=2)
     for name, frame in extraction.tables().items():
         pd.testing.assert_frame_equal(frame, other.tables()[name], obj=name)
+
+
+def test_candidate_tally_counts_every_article_but_lists_the_first_twenty() -> None:
+    tally = CandidateTally()
+    for n in reversed(range(25)):  # articles arrive out of id order
+        tally.add_article(f"a{n:02d}", [("Kabul Times", "capitalised"), ("Kabul Times", "capitalised")] + ([("Doha", "ner:GPE")] if n == 3 else []))
+    table = tally.table().set_index("text")
+    assert table.loc["Kabul Times", ["mentions_count", "articles_count"]].tolist() == [50, 25]
+    assert table.loc["Kabul Times", "articles"] == "; ".join(f"a{n:02d}" for n in range(ARTICLES_LISTED))
+    assert table.loc["Doha"].tolist() == ["ner:GPE", 1, 1, "a03"]
+    assert list(table.index) == ["Kabul Times", "Doha"]

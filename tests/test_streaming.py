@@ -38,7 +38,8 @@ def test_a_dask_local_cluster_with_two_workers_gives_the_same_bytes(tmp_path: Pa
     same_tables(tmp_path / "local", tmp_path / "dask")
 
 
-def test_bad_files_are_rejected_one_by_one_and_counts_reconcile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def bad_corpus(tmp_path: Path) -> Path:
+    """The seeds plus one file of every kind of bad input, and a metadata row with no file."""
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS_DIR, corpus)
     (corpus / "900_empty.txt").write_bytes(b"")
@@ -46,11 +47,31 @@ def test_bad_files_are_rejected_one_by_one_and_counts_reconcile(tmp_path: Path, 
     (corpus / "902_undecodable.txt").write_bytes(b"Head\n\nBody \x81\x8d text that is long enough here.\n")
     (corpus / "903_orphan.txt").write_text("Headline\n\nA body sentence long enough to count as running text here.\n")
     shutil.copy(corpus / "000_dfbb3eb3cbe132e1.txt", corpus / "904_copy.txt")
+    (corpus / "905_headline_only.txt").write_text("Just a headline\n")
     with open(corpus / "metadata.csv", "a", encoding="utf-8") as handle:
-        for name in ("900_empty.txt", "901_binary.txt", "902_undecodable.txt", "904_copy.txt"):
+        for name in ("900_empty.txt", "901_binary.txt", "902_undecodable.txt", "904_copy.txt", "905_headline_only.txt", "906_missing.txt"):
             handle.write(f"{name},x-{name[:3]},X,x,independent,H,,none,e,2020-01-01,test\n")
-    run(corpus, tmp_path / "out")
-    assert "10 files in = 5 processed + 5 rejected" in capsys.readouterr().out
+    return corpus
+
+
+BAD_REASONS = {
+    "900_empty.txt": "empty", "901_binary.txt": "binary", "902_undecodable.txt": "undecodable", "903_orphan.txt": "no_metadata",
+    "904_copy.txt": "duplicate_text", "905_headline_only.txt": "no_body", "906_missing.txt": "missing_file",
+}
+
+
+def test_bad_files_are_rejected_one_by_one_and_counts_reconcile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(bad_corpus(tmp_path), tmp_path / "out")
+    assert "11 files in = 5 processed + 6 rejected" in capsys.readouterr().out
     rejects = read_csv(tmp_path / "out" / "rejects.csv").set_index("file")["reason"].to_dict()
-    assert rejects == {"900_empty.txt": "empty", "901_binary.txt": "binary", "902_undecodable.txt": "undecodable", "903_orphan.txt": "no_metadata", "904_copy.txt": "duplicate_text"}
+    assert rejects == BAD_REASONS
     assert len(read_csv(tmp_path / "out" / "articles.csv")) == 5
+
+
+def test_dask_workers_reject_the_same_bad_files_with_the_same_bytes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("dask.distributed")
+    corpus = bad_corpus(tmp_path)
+    run(corpus, tmp_path / "local")
+    run(corpus, tmp_path / "dask", "--workers", "2", "--batch-size", "3")
+    assert capsys.readouterr().out.count("11 files in = 5 processed + 6 rejected") == 2
+    same_tables(tmp_path / "local", tmp_path / "dask")
