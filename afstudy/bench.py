@@ -67,6 +67,12 @@ def synthetic_corpus(folder: Path, n_articles: int, *, seed: int = 2021) -> int:
     return n_articles
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process so far (user + system), scheduler threads included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process so far (MiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -175,15 +181,16 @@ def run(n_articles: int, out: Path, *, with_dask: bool, batch_size: int = 64, pr
             settings = {"spacy_model": None, "gazetteer": str(ACTORS_FILE), "frames": str(FRAMES_FILE), "quote_rules": str(QUOTE_RULES_FILE), "outlets": str(OUTLETS_FILE)}
             with dask_client(None, 2) as client:
                 warm_up(client, settings)
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), cpu_seconds()
                 extract_to_dir(nlp, corpus, Path(tmp) / "dask", profiles=profiles, quote_rules=rules, batch_size=batch_size, progress=False, client=client, settings=settings)
-                dask_s = time.perf_counter() - start
+                dask_s, client_cpu = time.perf_counter() - start, cpu_seconds() - cpu
             same = all((Path(tmp) / "local" / f.name).read_bytes() == f.read_bytes() for f in sorted((Path(tmp) / "dask").glob("*.csv")))
             one, two = parallel_ceiling(corpus, settings, batch_size)
             rows += [
                 {"measure": "dask_2_workers_s", "value": dask_s},
                 {"measure": "dask_2_workers_speedup", "value": extract_s / dask_s},
                 {"measure": "dask_output_identical", "value": int(same)},
+                {"measure": "dask_client_cpu_share", "value": client_cpu / dask_s},
                 {"measure": "two_processes_no_dask_speedup", "value": one / two},
             ]
     stages = stage_seconds(nlp, corpus, profiles, rules, min(profile_articles, n_articles))

@@ -46,18 +46,17 @@ class TableWriter:
         self.columns = columns
         path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.csv")
-        self.handle: IO[str] = open(self.tmp, "w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.handle, lineterminator="\n")
+        self.handle: IO[bytes] = open(self.tmp, "wb")
         self.rows = 0
         if columns is not None:
-            self.writer.writerow(columns)
+            self.handle.write(csv_lines([dict(zip(columns, columns, strict=True))], columns))
 
-    def write_text(self, text: str, rows: int, columns: list[str]) -> None:
-        """Append rows already formatted as CSV lines (see :func:`csv_lines`)."""
+    def write_lines(self, data: bytes, rows: int, columns: list[str]) -> None:
+        """Append rows already formatted as UTF-8 CSV lines (see :func:`csv_lines`)."""
         if self.columns is None:
             self.columns = columns
-            self.writer.writerow(columns)
-        self.handle.write(text)
+            self.handle.write(csv_lines([dict(zip(columns, columns, strict=True))], columns))
+        self.handle.write(data)
         self.rows += rows
 
     def close(self, ok: bool) -> None:
@@ -130,7 +129,7 @@ class ArticleResult:
     file: str
     sha256: str = ""
     reject: Reject | None = None
-    csv: dict[str, str] = field(default_factory=dict)
+    csv: dict[str, bytes] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     article_id: str = ""
@@ -144,14 +143,14 @@ TABLE_COLUMNS: dict[str, list[str] | None] = {
 }
 
 
-def csv_lines(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    """Rows as CSV lines, exactly as ``TableWriter`` would write them."""
+def csv_lines(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    """Rows as UTF-8 CSV lines (``\\n`` line ends; None as an empty cell), encoded where
+    they are built, so a dask client only appends bytes."""
     if not rows:
-        return ""
+        return b""
     buffer = io.StringIO()
-    # the csv module writes None as an empty cell
     csv.writer(buffer, lineterminator="\n").writerows(map(itemgetter(*columns), rows) if len(columns) > 1 else ([row[columns[0]]] for row in rows))
-    return buffer.getvalue()
+    return buffer.getvalue().encode("utf-8")
 
 
 def article_result(file: str, sha256: str, bundle: dict[str, list[dict[str, Any]]]) -> ArticleResult:
@@ -208,8 +207,8 @@ def extract_to_dir(
                 rejects.append(result.reject)
                 continue
             summary.processed += 1
-            for name, text in result.csv.items():
-                tables.writers[name].write_text(text, result.rows[name], result.columns[name])
+            for name, data in result.csv.items():
+                tables.writers[name].write_lines(data, result.rows[name], result.columns[name])
             labels.update(result.labels)
             candidates.add_article(result.article_id, result.candidates)
         summary.rows = {name: w.rows for name, w in tables.writers.items()}
