@@ -162,7 +162,7 @@ def test_the_long_table_holds_every_spec_and_measure(seed_tables: tuple[pd.DataF
 
 
 def test_streamed_counts_equal_the_in_memory_counts_for_every_spec_and_chunk_size(tmp_path: Path) -> None:
-    folder = PROCESSED_DIR / "actors"
+    folder = PROJ_ROOT / "data" / "processed" / "actors"  # the committed tables
     mentions, sentences = read_csv(folder / "mentions.csv"), read_csv(folder / "sentences.csv")
     outlets = sorted(mentions["outlet_id"].unique())
     specs = [Spec(unit=u, level=lv, scope=sc, min_count=mc) for u in UNITS for lv in LEVELS for sc in ["pooled", outlets[0]] for mc in (1, 2)]
