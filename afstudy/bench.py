@@ -78,10 +78,10 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def tokenizer_seconds(nlp: Language, corpus: Path, profiles: Profiles) -> tuple[float, int, int]:
+def tokenizer_seconds(nlp: Language, corpus: Path, profiles: Profiles) -> tuple[float, int]:
     """Seconds spent in the tokenizer alone over the corpus's article texts (the floor),
-    streaming; returns (seconds, articles, words)."""
-    seconds, articles, words = 0.0, 0, 0
+    streaming; returns (seconds, words)."""
+    seconds, words = 0.0, 0
     for article in iter_parsed(corpus, profiles):
         if isinstance(article, Reject):
             continue
@@ -89,9 +89,8 @@ def tokenizer_seconds(nlp: Language, corpus: Path, profiles: Profiles) -> tuple[
         start = time.perf_counter()
         nlp.make_doc(text)
         seconds += time.perf_counter() - start
-        articles += 1
         words += len(text.split())
-    return seconds, articles, words
+    return seconds, words
 
 
 def stage_seconds(nlp: Language, corpus: Path, profiles: Profiles, rules: QuoteRules, limit: int) -> dict[str, float]:
@@ -107,8 +106,7 @@ def stage_seconds(nlp: Language, corpus: Path, profiles: Profiles, rules: QuoteR
         times[name] = times.get(name, 0.0) + time.perf_counter() - start
         return value
 
-    plan = plan_corpus(corpus)  # the metadata index: once per run, not a per-article cost
-    chosen = [(plan.root / name, meta) for name, meta in plan.files if not isinstance(meta, Reject)][:limit]
+    chosen = plan_corpus(corpus).to_read()[:limit]  # the metadata index is built once per run, outside the timing
     raws = timed("read_and_clean", lambda: [r for r in (read_article(path, meta) for path, meta in chosen) if not isinstance(r, Reject)])
     parsed = timed("read_and_clean", lambda: [a for a in (parse_article(r, profiles) for r in raws) if no_body_reject(a) is None])
     units = [article_units(a) for a in parsed]
@@ -129,8 +127,7 @@ def parallel_ceiling(corpus: Path, settings: dict[str, str | None], chunk: int) 
     """What two processes can gain on this machine, without dask: the same work (read,
     clean, parse, extract, format; nothing written) on the two halves of the corpus, one
     after the other in this process, then in two processes at once. Returns the two times."""
-    plan = plan_corpus(corpus)
-    items = [(plan.root / name, meta) for name, meta in plan.files if not isinstance(meta, Reject)]
+    items = plan_corpus(corpus).to_read()
     halves = [items[: len(items) // 2], items[len(items) // 2 :]]
     build_worker_state(settings)
     start = time.perf_counter()
@@ -152,7 +149,7 @@ def run(n_articles: int, out: Path, *, with_dask: bool, batch_size: int = 64, pr
         synthetic_corpus(corpus, n_articles)
     profiles, rules = load_profiles(), load_quote_rules()
     nlp = build_pipeline()
-    tokenizer_s, articles, words = tokenizer_seconds(nlp, corpus, profiles)
+    tokenizer_s, words = tokenizer_seconds(nlp, corpus, profiles)
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,25 @@ TERMINAL_RE = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 CLOSING_QUOTES = "\"'”’)]"
 
 
+def either(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One regular expression matching where any of ``patterns`` matches, trying them in
+    order (None for no patterns): one regex call per line instead of one per pattern."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})" for p in patterns))
+
+
 @dataclass(frozen=True)
 class RemoveRule:
     """A whole-line pattern group that removes a line with ``reason``."""
 
     reason: str
     patterns: tuple[re.Pattern[str], ...]
+
+    @cached_property
+    def joined(self) -> re.Pattern[str] | None:
+        """The patterns as one expression."""
+        return either(self.patterns)
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,11 @@ class BlockRule:
 
     reason: str
     patterns: tuple[re.Pattern[str], ...]
+
+    @cached_property
+    def joined(self) -> re.Pattern[str] | None:
+        """The patterns as one expression."""
+        return either(self.patterns)
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,11 @@ class Profile:
     standfirst_overlap: float
     repeat_window: int
     lead_caption_max_words: int | None = None
+
+    @cached_property
+    def joined(self) -> dict[str, re.Pattern[str] | None]:
+        """The caption, credit, byline and dateline patterns, each list as one expression."""
+        return {kind: either(getattr(self, kind)) for kind in ("captions", "credits", "bylines", "datelines")}
 
 
 @dataclass
@@ -214,42 +238,21 @@ def _repeated(line: str, others: list[str], threshold: float) -> bool:
     return bool(mine) and any(len(mine & {w.lower() for w in words(other)}) / len(mine) >= threshold for other in others)
 
 
-def _either(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
-    """One regular expression matching where any of ``patterns`` matches (None if none)."""
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})" for p in patterns))
-
-
-_COMBINED: dict[int, tuple[Profile, list[tuple[re.Pattern[str] | None, ...]]]] = {}
-
-
-def _combined(profile: Profile) -> list[tuple[re.Pattern[str] | None, ...]]:
-    """The profile's remove, credit, byline, dateline, caption and block patterns, each
-    rule's alternatives joined into one expression (cached per profile)."""
-    cached = _COMBINED.get(id(profile))
-    if cached is None or cached[0] is not profile:
-        rules = [_either(r.patterns) for r in profile.remove]
-        kinds = [_either(profile.credits), _either(profile.bylines), _either(profile.datelines), _either(profile.captions)]
-        blocks = [_either(b.patterns) for b in profile.blocks]
-        cached = _COMBINED[id(profile)] = (profile, [tuple(rules), tuple(kinds), tuple(blocks)])
-    return cached[1]
-
-
 def _mark_fixed_patterns(roles: list[LineRole], profile: Profile) -> None:
     in_block: BlockRule | None = None
-    (removes, (credits, bylines, datelines, captions), blocks) = _combined(profile)
+    joined = profile.joined
+    credits, bylines, datelines, captions = joined["credits"], joined["bylines"], joined["datelines"], joined["captions"]
     for lr in roles:
         stripped = lr.text.strip()
         if not stripped:
             lr.set("removed", reason="blank", rule="blank")
             continue
         if in_block is None:
-            in_block = next((b for b, either in zip(profile.blocks, blocks, strict=True) if either and either.search(stripped)), None)
+            in_block = next((b for b in profile.blocks if b.joined and b.joined.search(stripped)), None)
         if in_block is not None:
             lr.set("removed", reason=in_block.reason, rule=f"block:{in_block.reason}")
             continue
-        rule = next((r for r, either in zip(profile.remove, removes, strict=True) if either and either.fullmatch(stripped)), None)
+        rule = next((r for r in profile.remove if r.joined and r.joined.fullmatch(stripped)), None)
         if rule is not None:
             lr.set("removed", reason=rule.reason, rule=f"remove:{rule.reason}")
         elif credits and credits.fullmatch(stripped):

@@ -159,9 +159,14 @@ def cooccurrence_counts(mentions: pd.DataFrame, sentences: pd.DataFrame, spec: S
     m = select_mentions(mentions, spec, quotes)
     outlets = mentions.drop_duplicates("article_id").set_index("article_id")["outlet_id"]
     if m.empty:
-        return Counts(pd.DataFrame(dtype=np.int64), 0, f"no mentions in scope {spec.scope!r} for parts {', '.join(spec.parts)}: empty matrix")
+        return _no_mentions(spec)
     x, keys = incidence(m, spec)
     return _counts(spec, (x.T @ x).toarray(), keys, count_units(sentences, spec, outlets))
+
+
+def _no_mentions(spec: Spec) -> Counts:
+    """The empty result of a spec whose scope and parts hold no mentions."""
+    return Counts(pd.DataFrame(dtype=np.int64), 0, f"no mentions in scope {spec.scope!r} for parts {', '.join(spec.parts)}: empty matrix")
 
 
 def _counts(spec: Spec, c: np.ndarray, keys: list[str], n_units: int) -> Counts:
@@ -247,7 +252,7 @@ def cooccurrence_counts_streamed(mentions_csv: str | Path, sentences_csv: str | 
     out = {}
     for spec in specs:
         if not pairs[spec].index:
-            out[spec] = Counts(pd.DataFrame(dtype=np.int64), 0, f"no mentions in scope {spec.scope!r} for parts {', '.join(spec.parts)}: empty matrix")
+            out[spec] = _no_mentions(spec)
         else:
             out[spec] = _counts(spec, *pairs[spec].sorted(), n_units[spec])
     return out

@@ -223,6 +223,10 @@ class CorpusPlan:
     files: list[tuple[str, Metadata | Reject]]
     missing: list[Reject]
 
+    def to_read(self) -> list[tuple[Path, Metadata]]:
+        """The files that have a metadata row, as (path, metadata)."""
+        return [(self.root / name, meta) for name, meta in self.files if isinstance(meta, Metadata)]
+
 
 def plan_corpus(folder: str | Path) -> CorpusPlan:
     """Match the folder's ``*.txt`` files with the rows of its ``metadata.csv``."""
@@ -256,9 +260,16 @@ def read_article(path: Path, meta: Metadata) -> RawArticle | Reject:
     return RawArticle(meta, path, text, encoding, had_bom, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
-def duplicate_reject(path: Path, first: str) -> Reject:
-    """The reject of a file whose text repeats the earlier file ``first``."""
-    return Reject(path.name, "read", "duplicate_text", f"{path}: same text as {first}")
+class SeenTexts:
+    """The first file of every text seen so far, for duplicate detection in file order."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}  # sha256 -> file name
+
+    def repeat_reject(self, path: Path, sha256: str) -> Reject | None:
+        """A duplicate_text reject when an earlier file had this text; else remember it."""
+        first = self.first.setdefault(sha256, path.name)
+        return None if first == path.name else Reject(path.name, "read", "duplicate_text", f"{path}: same text as {first}")
 
 
 def iter_corpus(folder: str | Path) -> Iterator[RawArticle | Reject]:
@@ -270,19 +281,13 @@ def iter_corpus(folder: str | Path) -> Iterator[RawArticle | Reject]:
     """
     plan = plan_corpus(folder)
     yield from plan.metadata_rejects
-    seen_text: dict[str, str] = {}
+    seen = SeenTexts()
     for name, meta in plan.files:
         if isinstance(meta, Reject):
             yield meta
             continue
-        path = plan.root / name
-        item = read_article(path, meta)
-        if isinstance(item, RawArticle):
-            if item.sha256 in seen_text:
-                yield duplicate_reject(path, seen_text[item.sha256])
-                continue
-            seen_text[item.sha256] = path.name
-        yield item
+        item = read_article(plan.root / name, meta)
+        yield (seen.repeat_reject(item.path, item.sha256) or item) if isinstance(item, RawArticle) else item
     yield from plan.missing
 
 

@@ -179,15 +179,19 @@ def actors_table(gazetteer: Gazetteer) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("actor_id", kind="stable").reset_index(drop=True)
 
 
-def labels_table(mentions: pd.DataFrame) -> pd.DataFrame:
+LABEL_COLUMNS = ["outlet_id", "actor_id", "label", "how", "mentions_count"]
+
+
+def label_counts(mentions: Iterable[dict[str, object]]) -> Counter[tuple[str, str, str, str]]:
+    """(outlet, actor, surface form with whitespace collapsed, how) -> mentions, over
+    mention rows of resolved actors."""
+    return Counter((str(m["outlet_id"]), str(m["actor_id"]), " ".join(str(m["text"]).split()), str(m["how"])) for m in mentions if m["actor_id"])
+
+
+def labels_table(counts: Counter[tuple[str, str, str, str]]) -> pd.DataFrame:
     """Outlet x actor x surface form used for it, with counts (the outlet's labels)."""
-    columns = ["outlet_id", "actor_id", "label", "how", "mentions_count"]
-    if mentions.empty:
-        return pd.DataFrame(columns=columns)
-    resolved = mentions[mentions["actor_id"] != ""].copy()
-    resolved["label"] = resolved["text"].str.replace(r"\s+", " ", regex=True)
-    grouped = resolved.groupby(["outlet_id", "actor_id", "label", "how"], sort=True).size().reset_index(name="mentions_count")
-    return grouped[columns]
+    rows = [{"outlet_id": o, "actor_id": a, "label": lab, "how": h, "mentions_count": n} for (o, a, lab, h), n in sorted(counts.items())]
+    return pd.DataFrame(rows, columns=LABEL_COLUMNS)
 
 
 ARTICLES_LISTED = 20  # article ids listed per candidate (articles_count has them all)
@@ -270,18 +274,19 @@ def extract(nlp: Language, parsed: ParsedCorpus, *, quote_rules: QuoteRules | No
     rules = quote_rules or load_quote_rules()
     rows: dict[str, list[dict[str, object]]] = {}
     candidates = CandidateTally()
+    labels: Counter[tuple[str, str, str, str]] = Counter()
     for ad in process_articles(nlp, parsed.articles, batch_size=batch_size, n_process=n_process):
         bundle = article_bundle(ad, gazetteer, rules)
+        labels.update(label_counts(bundle["mentions"]))
         candidates.add_article(ad.article.article_id, [(str(c["text"]), str(c["source"])) for c in bundle.pop("candidates")])
         for name, part in bundle.items():
             rows.setdefault(name, []).extend(part)
-    mention_frame = pd.DataFrame(rows.get("mentions", []), columns=MENTION_COLUMNS)
     return Extraction(
         sentences=pd.DataFrame(rows.get("sentences", []), columns=SENTENCE_COLUMNS),
-        mentions=mention_frame,
+        mentions=pd.DataFrame(rows.get("mentions", []), columns=MENTION_COLUMNS),
         places=pd.DataFrame(rows.get("places", []), columns=PLACE_COLUMNS),
         actors=actors_table(gazetteer),
-        labels=labels_table(mention_frame),
+        labels=labels_table(labels),
         candidates=candidates.table(),
         quotes=pd.DataFrame(rows.get("quotes", []), columns=QUOTE_COLUMNS),
         frame_hits=pd.DataFrame(rows.get("frame_hits", []), columns=FRAME_HIT_COLUMNS),

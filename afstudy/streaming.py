@@ -30,8 +30,8 @@ from spacy.language import Language
 from tqdm import tqdm
 
 from afstudy.cleaning import Profiles
-from afstudy.corpus import Metadata, Reject, duplicate_reject, iter_text_files, plan_corpus, read_article, reject_rows
-from afstudy.extraction import FRAME_HIT_COLUMNS, MENTION_COLUMNS, PLACE_COLUMNS, SENTENCE_COLUMNS, CandidateTally, actors_table, article_bundle, process_articles
+from afstudy.corpus import Metadata, Reject, SeenTexts, iter_text_files, plan_corpus, read_article, reject_rows
+from afstudy.extraction import FRAME_HIT_COLUMNS, MENTION_COLUMNS, PLACE_COLUMNS, SENTENCE_COLUMNS, CandidateTally, actors_table, article_bundle, label_counts, labels_table, process_articles
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
 from afstudy.parsing import LINE_COLUMNS, PARAGRAPH_COLUMNS, REJECT_COLUMNS, Article, iter_parsed, no_body_reject, parse_article
@@ -49,13 +49,17 @@ class TableWriter:
         self.handle: IO[bytes] = open(self.tmp, "wb")
         self.rows = 0
         if columns is not None:
-            self.handle.write(csv_lines([dict(zip(columns, columns, strict=True))], columns))
+            self._write_header(columns)
+
+    def _write_header(self, columns: list[str]) -> None:
+        self.handle.write(csv_lines([dict(zip(columns, columns, strict=True))], columns))
 
     def write_lines(self, data: bytes, rows: int, columns: list[str]) -> None:
-        """Append rows already formatted as UTF-8 CSV lines (see :func:`csv_lines`)."""
+        """Append rows already formatted as UTF-8 CSV lines (see :func:`csv_lines`); the
+        header comes from the first rows when the table's columns were not known."""
         if self.columns is None:
             self.columns = columns
-            self.handle.write(csv_lines([dict(zip(columns, columns, strict=True))], columns))
+            self._write_header(columns)
         self.handle.write(data)
         self.rows += rows
 
@@ -160,9 +164,7 @@ def article_result(file: str, sha256: str, bundle: dict[str, list[dict[str, Any]
         rows = bundle[name]
         columns = fixed if fixed is not None else (list(rows[0]) if rows else [])
         result.csv[name], result.rows[name], result.columns[name] = csv_lines(rows, columns), len(rows), columns
-    for m in bundle["mentions"]:
-        if m["actor_id"]:
-            result.labels[(str(m["outlet_id"]), str(m["actor_id"]), " ".join(str(m["text"]).split()), str(m["how"]))] += 1
+    result.labels = label_counts(bundle["mentions"])
     result.article_id = str(bundle["articles"][0]["article_id"])
     result.candidates = [(str(c["text"]), str(c["source"])) for c in bundle["candidates"]]
     return result
@@ -215,7 +217,7 @@ def extract_to_dir(
     summary.rejected = len({r.file for r in rejects} & names_in)
     write_csv(_rejects_frame(rejects), out / "rejects.csv")
     write_csv(actors_table(gazetteer), out / "actors.csv")
-    write_csv(_labels_frame(labels), out / "labels.csv")
+    write_csv(labels_table(labels), out / "labels.csv")
     write_csv(candidates.table(), out / "candidates.csv")
     return summary
 
@@ -294,18 +296,14 @@ def _cluster_results(client: Any, folder: str | Path, rejects: list[Reject], bat
     plan = plan_corpus(folder)
     rejects.extend(plan.metadata_rejects)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    seen: dict[str, str] = {}
+    seen = SeenTexts()
     bar = tqdm(total=len(plan.files), unit="file", disable=_bar_disabled(progress), file=sys.stderr, desc="afstudy extract")
 
     def ordered(chunk_results: list[ArticleResult], paths: dict[str, Path]) -> Iterator[ArticleResult]:
         for result in chunk_results:
             bar.update(1)
-            if result.sha256 and result.sha256 in seen:
-                yield ArticleResult(result.file, reject=duplicate_reject(paths[result.file], seen[result.sha256]))
-                continue
-            if result.sha256:
-                seen[result.sha256] = result.file
-            yield result
+            repeat = seen.repeat_reject(paths[result.file], result.sha256) if result.sha256 else None
+            yield ArticleResult(result.file, reject=repeat) if repeat else result
 
     pending: list[tuple[Any, dict[str, Path]]] = []
     for chunk in _chunks(plan.files, batch_size):
@@ -327,11 +325,6 @@ def _cluster_results(client: Any, folder: str | Path, rejects: list[Reject], bat
 
 def _rejects_frame(rejects: list[Reject]) -> pd.DataFrame:
     return pd.DataFrame(reject_rows(sorted(rejects, key=lambda r: (r.file, r.stage))), columns=REJECT_COLUMNS)
-
-
-def _labels_frame(labels: Counter[tuple[str, str, str, str]]) -> pd.DataFrame:
-    rows = [{"outlet_id": o, "actor_id": a, "label": lab, "how": h, "mentions_count": n} for (o, a, lab, h), n in sorted(labels.items())]
-    return pd.DataFrame(rows, columns=["outlet_id", "actor_id", "label", "how", "mentions_count"])
 
 
 @contextmanager
