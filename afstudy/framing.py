@@ -15,8 +15,10 @@ Matcher token patterns for each of 13 dimensions adapted from the Policy Frames 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -110,12 +112,24 @@ class LookupLemmas:
     """Lowercase lemmas from spaCy's English lookup table, with a lowercase fallback.
 
     Lemmas are looked up once per distinct word form (cached by its hash) and written in
-    one ``Doc.from_array`` call.
+    one ``Doc.from_array`` call. Inside ``nlp.memory_zone()`` the lemma strings it adds
+    are transient, so the cache entries made in a zone are dropped when the zone ends.
     """
 
     def __init__(self) -> None:
         self.table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-        self._cache: dict[int, int] = {}
+        self._cache: dict[int, int] = {}  # word form hash -> lemma hash, in insertion order
+
+    @contextmanager
+    def memory_zone(self, mem: Any = None) -> Iterator[None]:
+        """Called by ``Language.memory_zone``: forget the lemmas first cached in the zone
+        (their strings are freed with it)."""
+        mark = len(self._cache)
+        try:
+            yield
+        finally:
+            for key in list(islice(self._cache, mark, None)):
+                del self._cache[key]
 
     def lemma(self, text: str) -> str:
         """The lowercase lemma of one word."""

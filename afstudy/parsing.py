@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from afstudy.cleaning import ROLES, LineRole, Profiles, classify_lines, load_profiles, words
-from afstudy.corpus import RawArticle, Reject, iter_corpus, reject_rows
+from afstudy.corpus import CorpusPlan, RawArticle, Reject, iter_corpus, reject_rows
 from afstudy.io import write_csv
 
 
@@ -76,8 +76,9 @@ def parse_article(raw: RawArticle, profiles: Profiles) -> Article:
     return article
 
 
-def iter_parsed(folder: str | Path, profiles: Profiles | None = None) -> Iterator[Article | Reject]:
-    """Parse a corpus folder lazily; an article without body becomes a Reject."""
+def iter_parsed(folder: str | Path | CorpusPlan, profiles: Profiles | None = None) -> Iterator[Article | Reject]:
+    """Parse a corpus folder (or one already planned) lazily; an article without body
+    becomes a Reject."""
     profiles = profiles or load_profiles()
     for item in iter_corpus(folder):
         if isinstance(item, Reject):

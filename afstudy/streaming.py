@@ -1,13 +1,16 @@
 """Streaming extraction for large corpora: files read lazily, ``nlp.pipe`` in batches
 (optionally in several processes, or on a dask cluster), every table written incrementally.
 
-Memory stays nearly flat as the corpus grows: only one batch of Docs, the per-table
-writers and small aggregates (label counts, candidate counts with at most 20 article ids
-each) are held, plus what grows by a few hundred bytes per file: the metadata index, the
-file list and the text hashes for duplicate detection. Output is byte-identical to the
-in-memory path whatever the batch size, number of processes or backend, because every
-article's rows are built and formatted as CSV by the same functions and appended in file
-order.
+Memory does not grow with the number of articles. In memory are one block of articles and
+its Docs, the per-table writers, and aggregates that grow only with the number of distinct
+labels and candidate spans (label counts; candidate counts with at most 20 article ids
+each). The metadata rows, the file names and the text digests for duplicate detection
+are in temporary SQLite files in the system's temporary directory (``TMPDIR``;
+:class:`afstudy.corpus.CorpusPlan`, :class:`afstudy.corpus.SeenTexts`). After the first
+block, articles run inside spaCy memory zones, so the words first seen there leave
+spaCy's vocabulary afterwards. Output is byte-identical to the in-memory path whatever
+the batch size, number of processes or backend, because every article's rows are built
+and formatted as CSV by the same functions and appended in file order.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -30,7 +33,7 @@ from spacy.language import Language
 from tqdm import tqdm
 
 from afstudy.cleaning import Profiles
-from afstudy.corpus import Metadata, Reject, SeenTexts, iter_text_files, plan_corpus, read_article, reject_rows
+from afstudy.corpus import CorpusPlan, Metadata, Reject, SeenTexts, plan_corpus, read_article, reject_rows
 from afstudy.extraction import FRAME_HIT_COLUMNS, MENTION_COLUMNS, PLACE_COLUMNS, SENTENCE_COLUMNS, CandidateTally, actors_table, article_bundle, label_counts, labels_table, process_articles
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
@@ -193,28 +196,28 @@ def extract_to_dir(
     """
     out = Path(out_dir)
     gazetteer: Gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
-    names_in = {f.name for f in iter_text_files(Path(folder))}
     rejects: list[Reject] = []
-    summary = Summary(files_in=len(names_in))
     labels: Counter[tuple[str, str, str, str]] = Counter()
     candidates = CandidateTally()
-    if client is None:
-        articles = _articles_with_progress(iter_parsed(folder, profiles), len(names_in), rejects, progress)
-        results = _local_results(nlp, articles, gazetteer, quote_rules, batch_size, n_process)
-    else:
-        results = _cluster_results(client, folder, rejects, batch_size, settings or {}, progress)
-    with Tables(out, TABLE_COLUMNS) as tables:
-        for result in results:
-            if result.reject is not None:
-                rejects.append(result.reject)
-                continue
-            summary.processed += 1
-            for name, data in result.csv.items():
-                tables.writers[name].write_lines(data, result.rows[name], result.columns[name])
-            labels.update(result.labels)
-            candidates.add_article(result.article_id, result.candidates)
-        summary.rows = {name: w.rows for name, w in tables.writers.items()}
-    summary.rejected = len({r.file for r in rejects} & names_in)
+    with plan_corpus(folder) as plan:
+        summary = Summary(files_in=plan.n_files)
+        if client is None:
+            articles = _articles_with_progress(iter_parsed(plan, profiles), plan.n_planned, rejects, progress)
+            results = _local_results(nlp, articles, gazetteer, quote_rules, batch_size, n_process)
+        else:
+            results = _cluster_results(client, plan, rejects, batch_size, settings or {}, progress)
+        with Tables(out, TABLE_COLUMNS) as tables:
+            for result in results:
+                if result.reject is not None:
+                    rejects.append(result.reject)
+                    continue
+                summary.processed += 1
+                for name, data in result.csv.items():
+                    tables.writers[name].write_lines(data, result.rows[name], result.columns[name])
+                labels.update(result.labels)
+                candidates.add_article(result.article_id, result.candidates)
+            summary.rows = {name: w.rows for name, w in tables.writers.items()}
+        summary.rejected = sum(1 for name in {r.file for r in rejects} if plan.listed(name))
     write_csv(_rejects_frame(rejects), out / "rejects.csv")
     write_csv(actors_table(gazetteer), out / "actors.csv")
     write_csv(labels_table(labels), out / "labels.csv")
@@ -222,9 +225,19 @@ def extract_to_dir(
     return summary
 
 
+ZONE_ARTICLES = 256  # articles per spaCy memory zone (times n_process)
+
+
 def _local_results(nlp: Language, articles: Iterable[Article], gazetteer: Gazetteer, quote_rules: QuoteRules, batch_size: int, n_process: int) -> Iterator[ArticleResult]:
-    for ad in process_articles(nlp, articles, batch_size=batch_size, n_process=n_process):
-        yield article_result(ad.article.raw.meta.file, ad.article.raw.sha256, article_bundle(ad, gazetteer, quote_rules))
+    """Every article's rows. The first block of articles builds the lasting vocabulary
+    (and spaCy's tokenizer cache, which is not filled inside a memory zone); each later
+    block runs inside a spaCy memory zone, so the strings and lexemes of words first seen
+    there are freed after it and the vocabulary does not grow with the corpus (only
+    bytes leave the zone)."""
+    for n, block in enumerate(chunked(articles, max(batch_size, ZONE_ARTICLES) * n_process)):
+        with nlp.memory_zone() if n else nullcontext():
+            for ad in process_articles(nlp, block, batch_size=batch_size, n_process=n_process):
+                yield article_result(ad.article.raw.meta.file, ad.article.raw.sha256, article_bundle(ad, gazetteer, quote_rules))
 
 
 _WORKER_STATE: dict[tuple[tuple[str, str | None], ...], tuple[Language, QuoteRules, Profiles]] = {}
@@ -279,7 +292,8 @@ def process_files(items: list[tuple[Path, Metadata]], settings: dict[str, str | 
     return results
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Consecutive lists of ``size`` items (the last one shorter), read lazily."""
     chunk: list[Any] = []
     for item in items:
         chunk.append(item)
@@ -290,14 +304,13 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _cluster_results(client: Any, folder: str | Path, rejects: list[Reject], batch_size: int, settings: dict[str, str | None], progress: bool | None) -> Iterator[ArticleResult]:
+def _cluster_results(client: Any, plan: CorpusPlan, rejects: list[Reject], batch_size: int, settings: dict[str, str | None], progress: bool | None) -> Iterator[ArticleResult]:
     """Results of every file from the cluster, in file order, with at most two chunks per
     worker in flight; a text seen before becomes a duplicate_text reject."""
-    plan = plan_corpus(folder)
     rejects.extend(plan.metadata_rejects)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     seen = SeenTexts()
-    bar = tqdm(total=len(plan.files), unit="file", disable=_bar_disabled(progress), file=sys.stderr, desc="afstudy extract")
+    bar = tqdm(total=plan.n_planned, unit="file", disable=_bar_disabled(progress), file=sys.stderr, desc="afstudy extract")
 
     def ordered(chunk_results: list[ArticleResult], paths: dict[str, Path]) -> Iterator[ArticleResult]:
         for result in chunk_results:
@@ -306,7 +319,7 @@ def _cluster_results(client: Any, folder: str | Path, rejects: list[Reject], bat
             yield ArticleResult(result.file, reject=repeat) if repeat else result
 
     pending: list[tuple[Any, dict[str, Path]]] = []
-    for chunk in _chunks(plan.files, batch_size):
+    for chunk in chunked(plan.files(), batch_size):
         for _, meta in chunk:
             if isinstance(meta, Reject):
                 bar.update(1)
@@ -320,11 +333,22 @@ def _cluster_results(client: Any, folder: str | Path, rejects: list[Reject], bat
     for future, paths in pending:
         yield from ordered(future.result(), paths)
     bar.close()
+    seen.close()
     rejects.extend(plan.missing)
 
 
 def _rejects_frame(rejects: list[Reject]) -> pd.DataFrame:
     return pd.DataFrame(reject_rows(sorted(rejects, key=lambda r: (r.file, r.stage))), columns=REJECT_COLUMNS)
+
+
+# A local cluster is started for one batch job on the user's own cores: its workers do
+# not sample their stacks for the dashboard's profiler (every 10 ms by default), and the
+# scheduler, nannies and workers check their event loops and system metrics less often.
+LOCAL_CLUSTER_CONFIG: dict[str, object] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 
 
 @contextmanager
@@ -334,11 +358,12 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
     if not scheduler and workers <= 0:
         yield None
         return
+    import dask
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
         with Client(scheduler) as client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
         yield client

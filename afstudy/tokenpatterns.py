@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from spacy.tokens import Doc
 ATTRS: dict[str, int] = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "LEMMA": LEMMA}
 OPS = frozenset({None, "?", "*", "+"})
 PREDICATES = frozenset({"IN", "NOT_IN", "REGEX"})
+CACHED_FORMS = 1 << 16  # word forms whose test bits are kept per attribute; the oldest half goes beyond
 
 
 def supported(pattern: list[dict[str, Any]]) -> bool:
@@ -88,8 +90,10 @@ class TokenPatternMatcher:
     ``(key, start, end)`` sorted by start, end and the order the patterns were added.
 
     Every distinct test gets a bit. The bits a word form satisfies are computed once per
-    form (cached by its hash), so a Doc costs one ``to_array``, one ``numpy.unique`` and
-    one pass over its tokens; patterns are expanded only where a first test holds.
+    form (cached by its hash, which stays valid when spaCy frees a memory zone's strings;
+    at most ``CACHED_FORMS`` forms per attribute), so a Doc costs one ``to_array``, one
+    ``numpy.unique`` and one pass over its tokens; patterns are expanded only where a
+    first test holds.
     """
 
     def __init__(self, strings: StringStore) -> None:
@@ -155,6 +159,9 @@ class TokenPatternMatcher:
             forms, inverse = np.unique(array[:, column], return_inverse=True)
             form_bits = np.empty(len(forms), dtype=object)
             form_bits[:] = [cache[f] if f in cache else cache.setdefault(f, self._form_bits(attr, f)) for f in forms.tolist()]
+            if len(cache) > CACHED_FORMS:  # bounded on an open-ended vocabulary
+                for key in list(islice(cache, len(cache) - CACHED_FORMS // 2)):
+                    del cache[key]
             per_token = form_bits[inverse.reshape(-1)]
             combined = per_token if combined is None else combined | per_token
         assert combined is not None

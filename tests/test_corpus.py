@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
 
-from afstudy.corpus import decode_bytes, normalise_text, read_corpus, split_lines
+from afstudy.cli import main
+from afstudy.corpus import decode_bytes, normalise_text, plan_corpus, read_corpus, split_lines
 from afstudy.errors import InputError
 from afstudy.io import read_csv
 from afstudy.paths import PROJ_ROOT, SEEDS_DIR
@@ -121,3 +123,44 @@ def test_missing_folder_and_missing_metadata_are_clear_errors(tmp_path: Path) ->
     (tmp_path / "a.txt").write_text(ARTICLE)
     with pytest.raises(InputError, match="metadata file not found"):
         read_corpus(tmp_path)
+
+
+def test_repeated_files_and_article_ids_in_the_metadata_are_caught(make_corpus: CorpusBuilder) -> None:
+    other = ARTICLE.replace("Friday", "Sunday")
+    rows = [metadata_row("a.txt"), metadata_row("b.txt"), metadata_row("a.txt", article_id="test-other")]
+    corpus = read_corpus(make_corpus({"a.txt": ARTICLE, "b.txt": other}, rows))
+    (reject,) = corpus.rejects
+    assert (reject.file, reject.reason) == ("a.txt", "bad_metadata")
+    assert "metadata.csv:4" in reject.message and "second row for file 'a.txt'" in reject.message
+    assert [a.meta.article_id for a in corpus.articles] == ["test-b"]  # two rows for a.txt: which one holds is unknown
+    folder = make_corpus({"a.txt": ARTICLE, "b.txt": other}, [metadata_row("a.txt"), metadata_row("b.txt", article_id="test-a")])
+    with pytest.raises(InputError, match="article_id 'test-a' is used by more than one row"):
+        read_corpus(folder)
+
+
+def test_metadata_that_is_not_utf8_names_the_byte(make_corpus: CorpusBuilder) -> None:
+    folder = make_corpus({"a.txt": ARTICLE})
+    data = (folder / "metadata.csv").read_bytes()
+    (folder / "metadata.csv").write_bytes(data[:-5] + b"\xff" + data[-4:])
+    with pytest.raises(InputError, match=rf"metadata\.csv: not valid UTF-8 \(invalid start byte at byte {len(data) - 5}\)"):
+        read_corpus(folder)
+
+
+def test_metadata_values_are_normalised_and_the_plan_lists_only_corpus_files(make_corpus: CorpusBuilder) -> None:
+    folder = make_corpus({"a.txt": ARTICLE, ".hidden.txt": ARTICLE, "notes.md": "x"}, [metadata_row("a.txt", headline=" Caf\u0065\u0301\u00a0talks ")])
+    (folder / "dir.txt").mkdir()
+    with plan_corpus(folder) as plan:
+        assert plan.n_files == 1 and [name for name, _ in plan.files()] == ["a.txt"]
+        (item,) = plan.to_read()
+    assert item[1].headline == "Café talks"
+
+
+def test_a_file_name_that_is_not_utf8_is_a_no_metadata_reject(make_corpus: CorpusBuilder) -> None:
+    folder = make_corpus({"a.txt": ARTICLE})
+    odd = os.fsdecode(b"caf\xe9.txt")
+    (folder / odd).write_text(ARTICLE.replace("Friday", "Monday"))
+    corpus = read_corpus(folder)
+    assert [a.meta.file for a in corpus.articles] == ["a.txt"]
+    assert [(r.file, r.reason) for r in corpus.rejects] == [("caf\\xe9.txt", "no_metadata")]
+    assert main(["extract", str(folder), "--out", str(folder.parent / "out")]) == 0
+    assert read_csv(folder.parent / "out" / "rejects.csv")["file"].tolist() == ["caf\\xe9.txt"]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import spacy
+from spacy.strings import get_string_id
 
 from afstudy.errors import ConfigError
 from afstudy.extraction import Extraction
@@ -51,6 +52,16 @@ def hits(nlp: spacy.language.Language, text: str) -> list[tuple[str, str]]:
 def test_lemmas_are_lowercase_and_capitalised_words_fall_back(toy_nlp: spacy.language.Language) -> None:
     doc = toy_nlp("Troops Attacked during Talks")
     assert [t.lemma_ for t in doc] == ["troop", "attack", "during", "talk"]
+
+
+def test_lemmas_first_cached_in_a_memory_zone_are_forgotten_with_it(toy_nlp: spacy.language.Language) -> None:
+    cache = toy_nlp.get_pipe("afstudy_lemmas")._cache
+    with toy_nlp.memory_zone():
+        assert [t.lemma_ for t in toy_nlp("Zorblaxes attacked")] == ["zorblaxes", "attack"]
+        assert get_string_id("Zorblaxes") in cache
+    assert "zorblaxes" not in toy_nlp.vocab.strings  # freed with the zone...
+    assert get_string_id("Zorblaxes") not in cache  # ...so the cache no longer points at it
+    assert [t.lemma_ for t in toy_nlp("Zorblaxes attacked")] == ["zorblaxes", "attack"]
 
 
 def test_terms_patterns_excludes_and_overlaps(toy_nlp: spacy.language.Language) -> None:

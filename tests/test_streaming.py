@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from afstudy import streaming
+from afstudy.cleaning import load_profiles
 from afstudy.cli import main
 from afstudy.io import read_csv
 from afstudy.paths import SEEDS_DIR
+from afstudy.pipeline import build_pipeline
+from afstudy.quotes import load_quote_rules
 
 
 def run(corpus: Path, out: Path, *extra: str) -> None:
@@ -31,11 +35,42 @@ def test_batch_size_and_processes_do_not_change_a_byte(tmp_path: Path) -> None:
     same_tables(tmp_path / "one", tmp_path / "two")
 
 
+def test_memory_zones_free_new_words_and_keep_the_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS_DIR, corpus)
+    meta = (corpus / "metadata.csv").read_text(encoding="utf-8").splitlines()
+    for n, seed in enumerate(sorted(SEEDS_DIR.glob("*.txt"))):  # each copy brings a word of its own
+        text = seed.read_text(encoding="utf-8").replace("\n\n", f"\n\nThe Qorvex{n} envoy said nothing.\n\n", 1)
+        (corpus / f"9{n}_{seed.name}").write_text(text, encoding="utf-8")
+        row = next(r for r in meta if r.startswith(seed.name))
+        meta.append(f"9{n}_{row.replace(',', ',z', 1)}")
+    (corpus / "metadata.csv").write_text("\n".join(meta) + "\n", encoding="utf-8")
+    run(corpus, tmp_path / "no_zones")  # 10 articles: all in the first block, outside any zone
+    monkeypatch.setattr(streaming, "ZONE_ARTICLES", 1)
+    nlp = build_pipeline()
+    summary = streaming.extract_to_dir(nlp, corpus, tmp_path / "zones", profiles=load_profiles(), quote_rules=load_quote_rules(), batch_size=1)
+    assert summary.processed == 10
+    assert not any(f"qorvex{n}" in nlp.vocab.strings or f"Qorvex{n}" in nlp.vocab.strings for n in range(5))
+    same_tables(tmp_path / "no_zones", tmp_path / "zones")
+    assert read_csv(tmp_path / "zones" / "sentences.csv")["text"].str.contains("Qorvex4 envoy").sum() == 1
+    run(corpus, tmp_path / "zones_two_processes", "--batch-size", "1", "--n-process", "2")
+    same_tables(tmp_path / "no_zones", tmp_path / "zones_two_processes")
+
+
 def test_a_dask_local_cluster_with_two_workers_gives_the_same_bytes(tmp_path: Path) -> None:
     pytest.importorskip("dask.distributed")
     run(SEEDS_DIR, tmp_path / "local")
     run(SEEDS_DIR, tmp_path / "dask", "--workers", "2", "--batch-size", "2")
     same_tables(tmp_path / "local", tmp_path / "dask")
+
+
+def test_a_local_cluster_runs_without_the_dashboard_profiler() -> None:
+    pytest.importorskip("dask.distributed")
+    import dask
+
+    with streaming.dask_client(None, 1) as client:
+        settings = client.run(lambda: (dask.config.get("distributed.worker.profile.enabled"), dask.config.get("distributed.admin.tick.interval")))
+    assert list(settings.values()) == [(False, "500ms")]
 
 
 def bad_corpus(tmp_path: Path) -> Path:

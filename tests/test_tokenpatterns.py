@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 from afstudy.framing import FRAMES_FILE, FRAMES_KEY, load_lexicon
 from afstudy.parsing import ParsedCorpus
 from afstudy.pipeline import build_pipeline
+from afstudy import tokenpatterns
 from afstudy.tokenpatterns import TokenPatternMatcher, supported
 from afstudy.units import article_text, article_units
 
@@ -70,6 +71,21 @@ def test_same_matches_as_spacy_on_random_text_with_the_lexicon_patterns() -> Non
     docs = random_docs(spacy.blank("en").vocab, lexicon_words(), n=400, length=60, seed=7)
     expected, got = both(patterns, docs)
     assert sum(len(e) for e in expected) > 200  # the random text really exercises the patterns
+    assert got == expected
+
+
+def test_the_word_form_cache_stays_bounded_without_changing_matches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokenpatterns, "CACHED_FORMS", 8)
+    words = [*FILLER, *(f"w{n}" for n in range(40))]  # more distinct forms than the cache keeps
+    docs = random_docs(spacy.blank("en").vocab, words, n=200, length=40, seed=3)
+    fast = TokenPatternMatcher(docs[0].vocab.strings)
+    for n, pattern in enumerate(HAND_BUILT):
+        fast.add(f"p{n}", pattern)
+    for doc in docs:
+        fast(doc)
+        assert all(len(cache) <= 8 for cache in fast._cache.values())
+    expected, got = both(HAND_BUILT, docs)
+    assert sum(len(e) for e in expected) > 100
     assert got == expected
 
 
