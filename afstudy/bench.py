@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from pathlib import Path
 from typing import TypeVar
 
@@ -34,7 +33,7 @@ from afstudy.gazetteer import ACTORS_FILE
 from afstudy.paths import OUTLETS_FILE, PROCESSED_DIR, PROJ_ROOT
 from afstudy.pipeline import build_pipeline
 from afstudy.quotes import QUOTE_RULES_FILE, QuoteRules, load_quote_rules
-from afstudy.streaming import ZONE_ARTICLES, article_result, build_worker_state, chunked, dask_client, extract_to_dir, process_files, warm_up
+from afstudy.streaming import article_result, build_worker_state, dask_client, extract_to_dir, memory_zone_blocks, process_files, warm_up
 from afstudy.units import ArticleDoc, article_text, article_units
 
 T = TypeVar("T")
@@ -84,14 +83,13 @@ def tokenizer_seconds(nlp: Language, corpus: Path, profiles: Profiles) -> tuple[
     streaming, with the same memory zones as the extraction; returns (seconds, words)."""
     seconds, words = 0.0, 0
     articles = (a for a in iter_parsed(corpus, profiles) if not isinstance(a, Reject))
-    for n, block in enumerate(chunked(articles, ZONE_ARTICLES)):
-        with nlp.memory_zone() if n else nullcontext():
-            for article in block:
-                text = article_text(article_units(article))
-                start = time.perf_counter()
-                nlp.make_doc(text)
-                seconds += time.perf_counter() - start
-                words += len(text.split())
+    for block in memory_zone_blocks(nlp, articles):
+        for article in block:
+            text = article_text(article_units(article))
+            start = time.perf_counter()
+            nlp.make_doc(text)
+            seconds += time.perf_counter() - start
+            words += len(text.split())
     return seconds, words
 
 

@@ -175,14 +175,8 @@ def _check_utf8(path: Path) -> None:
 
 
 def _metadata_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
-    """One CSV row's metadata values, stripped and normalised; columns with few distinct
-    values share one string object each."""
-    values = {}
-    for c in METADATA_COLUMNS:
-        i = columns[c]
-        v = normalise_text(row[i]).strip() if i < len(row) else ""
-        values[c] = sys.intern(v) if c in SHARED_COLUMNS else v
-    return values
+    """One CSV row's metadata values, normalised and stripped (empty when the row is short)."""
+    return {c: normalise_text(row[i]).strip() if i < len(row) else "" for c in METADATA_COLUMNS for i in [columns[c]]}
 
 
 def _validate_metadata(values: dict[str, str], name: str, path: Path, line: int) -> None:
@@ -255,6 +249,8 @@ def index_metadata(path: Path, db: sqlite3.Connection) -> list[Reject]:
 
 
 def _metadata(row: tuple[str, ...]) -> Metadata:
+    """A row of the ``meta`` table; columns with few distinct values share one string
+    object each (memory with many Metadata objects alive)."""
     return Metadata(*(sys.intern(v) if c in SHARED_COLUMNS else v for c, v in zip(METADATA_COLUMNS, row, strict=True)))
 
 
@@ -306,10 +302,7 @@ class CorpusPlan:
 
     def listed(self, name: str) -> bool:
         """Whether ``name`` is one of the folder's corpus files."""
-        try:
-            return name in self._odd_names or self._db.execute("SELECT 1 FROM names WHERE name = ?", (name,)).fetchone() is not None
-        except UnicodeEncodeError:
-            return False
+        return name in self._odd_names or self._db.execute("SELECT 1 FROM names WHERE name = ?", (name,)).fetchone() is not None
 
     def _no_metadata(self, name: str) -> Reject:
         return Reject(name, "read", "no_metadata", f"{self.root / name}: no row in {METADATA_NAME}")

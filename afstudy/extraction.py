@@ -198,6 +198,11 @@ ARTICLES_LISTED = 20  # article ids listed per candidate (articles_count has the
 CANDIDATE_COLUMNS = ["text", "source", "mentions_count", "articles_count", "articles"]
 
 
+def candidate_keys(rows: Iterable[dict[str, object]]) -> list[tuple[str, str]]:
+    """Candidate rows as the (text, source) keys :class:`CandidateTally` counts."""
+    return [(str(c["text"]), str(c["source"])) for c in rows]
+
+
 class CandidateTally:
     """Candidate spans counted as articles stream past: mentions, articles, and the
     first ``ARTICLES_LISTED`` article ids in sorted order, so memory is bounded by the
@@ -278,7 +283,7 @@ def extract(nlp: Language, parsed: ParsedCorpus, *, quote_rules: QuoteRules | No
     for ad in process_articles(nlp, parsed.articles, batch_size=batch_size, n_process=n_process):
         bundle = article_bundle(ad, gazetteer, rules)
         labels.update(label_counts(bundle["mentions"]))
-        candidates.add_article(ad.article.article_id, [(str(c["text"]), str(c["source"])) for c in bundle.pop("candidates")])
+        candidates.add_article(ad.article.article_id, candidate_keys(bundle.pop("candidates")))
         for name, part in bundle.items():
             rows.setdefault(name, []).extend(part)
     return Extraction(

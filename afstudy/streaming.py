@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import pandas as pd
 from spacy.language import Language
@@ -34,11 +34,13 @@ from tqdm import tqdm
 
 from afstudy.cleaning import Profiles
 from afstudy.corpus import CorpusPlan, Metadata, Reject, SeenTexts, plan_corpus, read_article, reject_rows
-from afstudy.extraction import FRAME_HIT_COLUMNS, MENTION_COLUMNS, PLACE_COLUMNS, SENTENCE_COLUMNS, CandidateTally, actors_table, article_bundle, label_counts, labels_table, process_articles
+from afstudy.extraction import FRAME_HIT_COLUMNS, MENTION_COLUMNS, PLACE_COLUMNS, SENTENCE_COLUMNS, CandidateTally, actors_table, article_bundle, candidate_keys, label_counts, labels_table, process_articles
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
 from afstudy.parsing import LINE_COLUMNS, PARAGRAPH_COLUMNS, REJECT_COLUMNS, Article, iter_parsed, no_body_reject, parse_article
 from afstudy.quotes import QUOTE_COLUMNS, QuoteRules
+
+T = TypeVar("T")
 
 
 class TableWriter:
@@ -169,7 +171,7 @@ def article_result(file: str, sha256: str, bundle: dict[str, list[dict[str, Any]
         result.csv[name], result.rows[name], result.columns[name] = csv_lines(rows, columns), len(rows), columns
     result.labels = label_counts(bundle["mentions"])
     result.article_id = str(bundle["articles"][0]["article_id"])
-    result.candidates = [(str(c["text"]), str(c["source"])) for c in bundle["candidates"]]
+    result.candidates = candidate_keys(bundle["candidates"])
     return result
 
 
@@ -228,16 +230,23 @@ def extract_to_dir(
 ZONE_ARTICLES = 256  # articles per spaCy memory zone (times n_process)
 
 
-def _local_results(nlp: Language, articles: Iterable[Article], gazetteer: Gazetteer, quote_rules: QuoteRules, batch_size: int, n_process: int) -> Iterator[ArticleResult]:
-    """Every article's rows. The first block of articles builds the lasting vocabulary
-    (and spaCy's tokenizer cache, which is not filled inside a memory zone); each later
-    block runs inside a spaCy memory zone, so the strings and lexemes of words first seen
-    there are freed after it and the vocabulary does not grow with the corpus (only
-    bytes leave the zone)."""
-    for n, block in enumerate(chunked(articles, max(batch_size, ZONE_ARTICLES) * n_process)):
+def memory_zone_blocks(nlp: Language, items: Iterable[T], size: int = ZONE_ARTICLES) -> Iterator[list[T]]:
+    """``items`` in blocks of ``size``; every block after the first is handed out inside
+    ``nlp.memory_zone()``, which ends when the next block is asked for. The first block
+    builds the lasting vocabulary (and spaCy's tokenizer cache, which is not filled inside
+    a zone); the strings and lexemes of words first seen in a later block are freed after
+    it, so the vocabulary does not grow with the corpus. Finish with a block's Docs (only
+    plain Python values may leave it) before asking for the next."""
+    for n, block in enumerate(chunked(items, size)):
         with nlp.memory_zone() if n else nullcontext():
-            for ad in process_articles(nlp, block, batch_size=batch_size, n_process=n_process):
-                yield article_result(ad.article.raw.meta.file, ad.article.raw.sha256, article_bundle(ad, gazetteer, quote_rules))
+            yield block
+
+
+def _local_results(nlp: Language, articles: Iterable[Article], gazetteer: Gazetteer, quote_rules: QuoteRules, batch_size: int, n_process: int) -> Iterator[ArticleResult]:
+    """Every article's rows, block by block in memory zones (see :func:`memory_zone_blocks`)."""
+    for block in memory_zone_blocks(nlp, articles, max(batch_size, ZONE_ARTICLES) * n_process):
+        for ad in process_articles(nlp, block, batch_size=batch_size, n_process=n_process):
+            yield article_result(ad.article.raw.meta.file, ad.article.raw.sha256, article_bundle(ad, gazetteer, quote_rules))
 
 
 _WORKER_STATE: dict[tuple[tuple[str, str | None], ...], tuple[Language, QuoteRules, Profiles]] = {}
@@ -292,9 +301,9 @@ def process_files(items: list[tuple[Path, Metadata]], settings: dict[str, str | 
     return results
 
 
-def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Consecutive lists of ``size`` items (the last one shorter), read lazily."""
-    chunk: list[Any] = []
+    chunk: list[T] = []
     for item in items:
         chunk.append(item)
         if len(chunk) == size:
