@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Write rejected.csv: candidates returned by the searches but not kept, by kind.
+
+"page" is the site plus enough of the path to identify the result (paths are
+abbreviated, so this is not a verbatim URL list). One row per distinct page.
+"""
+import csv
+import pathlib
+from collections import Counter
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+R = {
+ "seed_outlet": [
+  ("rferl.org/a/taliban-envoys-arrive-in-moscow-.../29967224.html", "RFE/RL (seed outlet)"),
+  ("trtworld.com/asia/occupation-must-end-for-afghan-peace-taliban-in-russia-conference-27069", "TRT World (seed outlet)"),
+  ("aopnews.com/taliban/taliban-assures-moscow-it-poses-no-threat-...", "re-post credited 'By Radio Azadi' (seed outlet)"),
+  ("timesofislamabad.com/14-Sep-2019/afghan-taliban-take-a-surprise-but-strategic-move", "copy of RFE/RL text ('RFE/RL has independently confirmed')"),
+  ("mediateka.online/learnrussian/moscow-hosts-taliban-for-international-talks-on-afghanistan", "copy of an RFE/RL report on a learner site"),
+  ("prologuejournal.com/?p=225332", "teaser of a Moscow Times article (seed outlet), 2024"),
+  ("newssummedup.com/summary/Taliban-to-take-part-in-intra-Afghan-talks-in-Moscow-...", "aggregator summary of ABC News (seed outlet)"),
+ ],
+ "outside_2018_2023": [
+  ("plenglish.com/?p=243830", "Prensa Latina, sixth Moscow format round (2024)"),
+  ("adnkronos.com/.../afghanistan-sixth-round-of-moscow-format-talks-...", "sixth round (2024)"),
+  ("scroll.in/latest/1084173", "recognition of July 2025"),
+  ("pakistantimestoday.com/?p=133606", "recognition of 2025"),
+  ("test.daily8.com/en/article/333c9dac...", "recognition of 2025 (aggregator)"),
+  ("test.daily8.com/en/article/25bbb8fd...", "recognition of 2025 (aggregator)"),
+  ("test.daily8.com/en/article/3da0b89a...", "recognition of 2025 (aggregator)"),
+  ("daily8.com/en/article/709738ff...", "Taliban envoy to Moscow, 2024 (aggregator)"),
+  ("daily8.com/en/article/fe24e524...", "2025 (aggregator)"),
+  ("thenote.app/note?...", "2025 teaser (aggregator)"),
+  ("tolonews.com/index.php/afghanistan-194900", "recognition, 2025"),
+  ("thefrontierpost.com/kabulov-isis-is-the-most-dangerous-international-terrorist-group", "post-recognition interview, 2025"),
+  ("thequint.com/opinion/afghanistan-regional-consensus-...", "2024"),
+  ("upi.com/Top_News/World-News/2024/10/05/...", "2024"),
+  ("en.inform.kz/news/russia-mulls-excluding-taliban-...", "2024"),
+  ("uawire.org/russia-set-to-remove-taliban-...", "2024"),
+  ("swn.af/en/2024/05/...", "2024"),
+  ("tass.com/politics/1789181", "Putin-Xi statement, May 2024"),
+  ("russia-islworld.ru/en/novosti/taliban-foreign-ministry-confirms-invitation-...-2024-09-19", "2024"),
+  ("jagotimes.com/tag/russia-invites-afghan-taliban-to-key-economic-forum", "2024 tag page"),
+  ("hotsource.com.ng/2024/12/17/...", "2024"),
+  ("magzter.com/nb/stories/newspaper/Hindustan-Times-West-UP/...", "2025 column"),
+  ("magzter.com/en/stories/newspaper/Hindustan-Times-Patna/...", "2025 column"),
+  ("afghanistanpeacecampaign.org/2025/07/05/...", "2025"),
+  ("en.iz.ru/en/1915498/...", "2025"),
+  ("mcac.maryland.gov/2024/10/...", "2024, government site"),
+  ("topix.com/world/russia/2017/02/...", "2017"),
+  ("columbian.com/news/2017/mar/30/...", "2017"),
+  ("geopolitica.ru/en/article/russian-perceptions-...", "2017"),
+  ("strategicstudyindia.blogspot.ca/2017/05/...", "2017 blog"),
+  ("ashishsen.com/2017/03/...", "2017 blog"),
+  ("bestofbothworlds.blogspot.com/2015/12/...", "2015 blog"),
+  ("rediff.com/news/apr/23afghan.htm", "1990s"),
+ ],
+ "non_english": [
+  ("dw.com/ha/taliban/t-19207930", "Hausa"), ("hindi2meaning.com/2021_09_09_archive.html", "Hindi"),
+  ("io.m.wikipedia.org/wiki/Talibano", "Ido"), ("lokmat.com/topics/taliban/page/83", "Marathi"),
+  ("europalibera.org/a/28454508.html", "Romanian (also RFE/RL)"), ("publika.ge/...", "Georgian"),
+  ("telegraaf.nl/nieuws/2463150/...", "Dutch"), ("em.com.br/app/noticia/internacional/2021/08/17/...", "Portuguese"),
+  ("nd.nl/varia/varia/1065865/...", "Dutch"), ("al-akhbar.com/World/320879/...", "Arabic"),
+  ("naqeebnews.com/russia-ready-to-host-expanded-troika-...", "Hindi"), ("sarabic.ae/20180712/...", "Arabic"),
+  ("bbcturk.com/tag/taliban", "Turkish"), ("factor.am/ru/news/page/2112", "Russian"),
+  ("sobesednik.ru/politika/20211014-...", "Russian"), ("arabicradio.ir/news/83879", "Arabic"),
+  ("arabicradio.net/news/99667", "Arabic"), ("deutschlandfunk.de/afghanistan-taliban-sprechen-...", "German"),
+  ("dbsuriname.com/2024/10/04/...", "Dutch"), ("document.no/2024/05/28/...", "Norwegian"),
+  ("aajtakindia.com/2025/07/04/...", "Hindi"), ("aajtak.in/short-videos/...", "Hindi video"),
+  ("delfi.lt/news/daily/world/talibai-vyksta-i-derybas-maskvoje...", "Lithuanian"),
+  ("portaldeangola.com/2019/09/14/...", "Portuguese"), ("iltempo.it/adnkronos/2021/03/09/...", "Italian"),
+  ("krone.at/2525767", "German"), ("rp-online.de/politik/ausland/...", "German"),
+  ("dwiz882am.com/?p=300103", "Filipino"), ("elnashra.com/news/show/1258296/...", "Arabic"),
+  ("newlebanon.info/lebanon-now/373894/...", "Arabic"), ("masress.com/albawabh/3254140", "Arabic"),
+  ("masress.com/shorouk/1255922", "Arabic"), ("maghress.com/ahdathpress/713815", "Arabic"),
+  ("elaph.com/Web/News/2021/08/1449387.html", "Arabic"), ("elanbaaweb.com/2018/01/...", "Arabic"),
+  ("sauress.com/alhayat/384410", "Arabic"), ("sauress.com/spa/987774", "Arabic"),
+  ("sputniknews.cn/amp/20211015/1034655595.html", "Chinese"), ("parstoday.ir/uz/news/world-i37849", "Uzbek"),
+  ("ru24.net/foreign/173930145", "Pashto"), ("ria24.today/news/taliby-v-moskve/8941030", "Russian"),
+  ("ria24.today/news/rf-nachala-peregovory-.../8942142", "Russian"), ("jang.com.pk/news/1516693", "Urdu"),
+  ("jang.com.pk/news/1517196", "Urdu"), ("neonetwork.pk/14-Apr-2017/16351", "Urdu"),
+  ("urdu.92newshd.tv/about/...", "Urdu"), ("urdu.radio.gov.pk/09-11-2018/...", "Urdu"),
+  ("jasarat.com/2021/09/25/210925-8-24/", "Urdu"), ("satyahindi.com/world/...", "Hindi"),
+  ("hindi.theprint.in/50-word-edit/...", "Hindi"), ("tamil.oneindia.com/news/international/...", "Tamil"),
+  ("image.nakkheeran.in/24-by-7-news/...", "Tamil"), ("pradeepamonline.com/...", "Malayalam"),
+  ("satyagrah.scroll.in/article/122152/...", "Hindi"), ("babuaa.com/news/view/42202", "Hindi"),
+  ("starnews7.com/6743", "Gujarati"), ("kpscvaani.com/current-affairs/...", "Kannada"),
+  ("braveindianews.com/bitag/taliban-government", "Malayalam"), ("tanzaniapost.org/?p=12469", "Swahili"),
+  ("afintl.com/202311143991", "Persian"), ("dogruhaber.com.tr/mobil/haber/1072420-...", "Kurdish"),
+  ("sporagafantasy.ssdserved.com/noticias/brasil/...", "Portuguese"), ("italian.cri.cn/notizie/mondo/3205/20210901/699132.html", "Italian"),
+  ("informazionequotidiana.it/?p=49953", "Italian"), ("notizieguerra.it/news/...", "Italian"),
+  ("fr.sputniknews.com/20211015/...", "French"), ("bomboradyo.com/china-at-taliban-nagpulong", "Filipino"),
+  ("baomoi.net.vn/tag/Mullah-Baradar/trang5.epi", "Vietnamese"), ("dailytv.net/video/x83pbuv", "Telugu video caption"),
+  ("actualno.com/asia/...", "Bulgarian"),
+ ],
+ "content_farm_or_reposter": [
+  ("devdiscourse.com/article/law-order/1644053-...", "auto-generated syndicated feed"),
+  ("devdiscourse.com/article/politics/1696551-...", "auto-generated syndicated feed"),
+  ("en.muraselon.com/2019/05/watch-afghan-taliban-delegation-...", "unknown re-poster"),
+  ("english.hathalyoum.net/articles/6952-... (3 variants)", "re-poster of a Reuters text"),
+  ("ccdiscovery.com/after-us-denial-taliban-delegation-...", "content farm"),
+  ("ukrainetoday.org/2021/10/20/...", "WordPress re-post of Meduza"), ("ukrainetoday.org/2021/07/08/...", "WordPress re-post of Meduza"),
+  ("tech-consultingstudies.eu/2022/10/27/...", "content farm"), ("dailytruthreport.com/russia-moves-to-lead-afghan-talks-...", "content farm"),
+  ("therussophile.com/taliban-agents-in-moscow-...", "spun text"), ("europebriefnews.com/2021/10/08/taliban-5/", "content farm"),
+  ("thecrystaleyes.com/officials-taliban-said-attend-...", "content farm"), ("alongtheboards.com/2018/11/10/...", "spun text"),
+  ("mywiloo.com/2018/11/...", "spun text"), ("mmme.me/2019/02/...", "spun text"),
+  ("relationshipscience.com/news/story/...", "NYT snippet aggregator"), ("newssummedup.com/summary/Afghans-Go-to-Taliban-Talks-...", "NYT summary aggregator"),
+  ("sott.net/article/406674-...", "re-post"), ("sott.net/article/420434-...", "re-post"), ("sott.net/article/450304-...", "re-post"),
+  ("washingtonnewsday.com/news/...", "spun AP text"), ("thegoaspotlight.com/2021/10/20/... (2 pages)", "machine-translated re-posts of RBC/RIA"),
+  ("generico.ru/2022/11/17/...", "machine-translated RIA"), ("storytellingco.com/taliban-only-fight-in-afghanistan/", "content farm"),
+  ("southafricatoday.net/world-news/russia/...", "re-post of Pravda.ru"), ("aseanarchitectcouncil.org/?p=643", "re-post of mk.ru on an unrelated site"),
+  ("z-news.link/russia-invites-china-...", "re-post of RT"), ("silkway.news/china-stretches-taliban-olive-42981/", "machine translation"),
+  ("newscrab.com/international/...", "content farm"), ("cfbdailynews.com/world/video-...", "video caption re-post"),
+  ("jowhar.com/world-news/...", "spun AFP text"), ("aftitinede.com/afghanistan-conference-in-russia-...", "content farm"),
+  ("beforeitsnews.us/russia-to-host-afghan-peace-summit/1563/", "re-post"), ("steelerslounge.com/2021/03/...", "spun text"),
+  ("stl.news/us-state-department-troika-...", "re-post of a State Department statement"), ("timesofpakistantoday.com/2021/03/...", "spun Korybko column"),
+  ("mexnnews.com/russias-efforts-for-peace-...", "translated Express Tribune re-post"), ("talkforpeace.org/?p=2800", "teaser of The Diplomat"),
+  ("imposingheadlines.com/2017/09/...", "blog"), ("forumias.com/blog/tag/kashmir-valley/", "exam-prep blog"),
+  ("earlypost360.com/tag/kabul-taliban/", "tag page re-post"), ("lyricsondemand.tlinox.com/tag/afghanistan/", "spam re-post"),
+  ("fa.news/search/?q=Ekho+Moskvy", "search page"), ("newsvoice.com/i/3862644", "comment aggregator"),
+  ("detv.us/tag/taliban/", "tag page re-post"), ("qatar-tourism.com/as-trump-seeks-an-exit-...", "re-post of CNN"),
+  ("kubhanews.com/eng/russia-considers-removing-taliban-.../embed", "embed stub"), ("theistanbulpost.com/moscow-format-meet-...", "re-post of Anadolu"),
+  ("newgelora.thejakartapost.com/world/2021/10/07/...", "odd mirror subdomain"), ("thelondonpost.co.uk/2019/02/05/...", "unclear provenance, Sputnik-based"),
+  ("theasiatoday.org/news/south-asia/...", "re-post of Report.az/TASS"), ("namibiadailynews.info/russia-says-moscow-talks-...", "re-post of Xinhua"),
+  ("img2-azcdn.newser.com/story/308400/...", "aggregator rewrite of AP"), ("news.newstree.co.in/news/...", "unclear origin"),
+  ("middleeastpress.com/english/moscow-summit-to-begin-...", "unclear origin"), ("news.alayham.com/content/russia-arming-taliban-...", "teaser re-post"),
+  ("webjosh.com/article/...", "aggregator navigation only"), ("en.shafaqna.com/329345/...", "short re-post of IRNA"),
+  ("islamtimes.org/en/news/959683/...", "rewrite of a Reuters text"), ("canindia.com/participants-confirm-attendance-...", "IANS re-post"),
+  ("urdupoint.com/en/world/... (9 pages: 1297922, 1312193, 1377015, 711368, 1381337, 1457343, 1189233, 1593039, 1356533)", "Sputnik re-posts; excluded as re-poster"),
+ ],
+ "government_or_institution": [
+  ("mid.ru/en/foreign_policy/news/.../3322070", "Russian MFA press release"), ("mfa.gov.af/en/moscow-hosts-taliban-...", "ministry site (RFE/RL text)"),
+  ("rfembassy.ru/eng/lm/news/press_releases/...", "Russian embassy press release"), ("uprootedpalestinians.wordpress.com/2021/07/10/...", "MFA press release re-post"),
+  ("voltairenet.org/article212452.html", "joint statement text"), ("(no URL) Tatarstan page on Lavrov's greeting, 29.09.2023", "regional government text"),
+  ("imemo.ru/en/publications/...", "academic abstract"), ("saras.org.pk/viewarticle.php?topicid=3803", "think-tank column"),
+  ("russia-islworld.ru/novosti/extended-troika-...-2022-10-25", "Group of Strategic Vision site"), ("russia-islworld.ru/en/novosti//russian-mfa-countries-...-2023-09-12", "Group of Strategic Vision site"),
+  ("muslim.ru/en/articles/134/13144/", "religious body statement"),
+ ],
+ "propaganda_or_unclear_outlet": [
+  ("en.news-front.su/2021/10/20/lavrov-meets-taliban-delegation-in-moscow", "News Front"), ("en.news-front.info/2021/10/08/...", "News Front"),
+  ("maps.southfront.press/?p=81161", "SouthFront"), ("journal-neo.su/2018/11/13/...", "New Eastern Outlook"),
+  ("inforos.com/en/?action=view&id=79708", "InfoRos"), ("pasbanan.com/en/... (2 pages)", "unclear Afghan site"),
+  ("en.didpress.com/kabul-to-host-second-round-of-moscow-meeting", "date and provenance unclear"),
+ ],
+ "off_topic": [
+  ("cloudzsexy.com/porn/who-are-the-taliban-bbc-news.html", "spam"), ("wordwebonline.com/en/TALIBAN", "dictionary"),
+  ("spellinger.com/Taleban", "dictionary"), ("dopel.org/Ganj Madrassa_6.htm", "background page"),
+  ("trianswer.com/11917/what-is-the-taliban", "Q&A"), ("sevendaynews.com/2017/12/28/...", "Moscow Muslims, 2017"),
+  ("report.az/en/religion/...", "Azerbaijani clerics, 2016"), ("rbth.com/politics_and_society/2017/03/13/...", "Moscow Muslims, 2017"),
+  ("easternherald.com/2023/09/30/gift-on-kadyrov-street-...", "mosque in Moscow"), ("alihanrin.com/alihan/...", "Moscow mosque raid"),
+  ("interfax.com/newsroom/top-stories/22616/", "ISIL in Central Asia"), ("interfax.com/newsroom/top-stories/26754/", "Chechen in Iraq"),
+  ("eng.khovar.tj/2019/01/...", "ISIS movement claim, not the peace process"), ("scmp.com/news/china/diplomacy/article/3145341/...", "China-Russia ties, excerpt is captions/standfirst only"),
+  ("stratnewsglobal.com/shortcuts/india-should-remain-impartial-taliban/", "India-Taliban, no Russian role"), ("thekabultimes.com/iea-seeking-recognition-from-russia-...", "cleric visit, undated"),
+  ("54.73.150.143/en/202408173575", "bare IP host, 2024 teaser"),
+ ],
+ "caption_teaser_or_no_url": [
+  ("watsupeurope.com/news/russia-lavrov-meets-taliban-representatives-in-moscow/", "video caption"),
+  ("v.daum.net/v/20211020215554558", "AP photo caption"),
+  ("hindustantimes.com/videos/news/pakistan-china-russia-embrace-taliban-...", "video page"),
+  ("amu.tv/67038/ and amu.tv/?p=67038", "'Amu 8pm News' video caption"),
+  ("asiatimes.com/tag/moscow-conference/", "tag-page teaser"),
+  ("(no URL) 'Moscow Format countries will participate in Kazan meeting' culled from Afghanistan Times", "no address"),
+  ("(no URL) AFP French item 'La Russie veut des pourparlers avec les talibans'", "no address, French"),
+  ("(no URL) Russian-language RT item on Kabulov", "no address, Russian"),
+  ("(no URL) Persian Afghan News item on the 7th Moscow format", "no address, Persian, 2025"),
+  ("(no URL) 'Russia invites Taliban, Afghan officials to Moscow meet' (Source: Yahoo.com)", "no address"),
+  ("sg.news.yahoo.com/taliban-says-controls-85-percent-122953981.html", "video blurb"),
+ ],
+ "thin_duplicate_or_cap": [
+  ("nationalpost.com/pmn/news-pmn/moscow-to-invite-taliban-for-talks-...-ifax", "two sentences"),
+  ("nationalpost.com/pmn/news-pmn/crime-pmn/taliban-controls-85-...", "two sentences"),
+  ("nationalpost.com/pmn/news-pmn/russia-says-no-rush-to-recognize-taliban-...", "same Reuters text kept from reuters.com"),
+  ("newindianexpress.com/amp/story/world/2021/Aug/17/...", "AMP duplicate of the kept page"),
+  ("newscentralasia.net/2023/09/29/... (no www)", "duplicate of the kept page"),
+  ("indiatvnews.com/news/world/taliban-claims-to-control-85-percent-...", "caption plus two sentences"),
+  ("deccanherald.com/international/...-1006618.html", "two sentences"),
+  ("milfordmirror.com/news/article/Taliban-say-they-now-control-85-...", "two sentences"),
+  ("wvva.com/2021/03/18/russia-hosts-afghan-peace-conference-...", "one paragraph"),
+  ("nation.africa/kenya/news/world/russia-to-invite-taliban-...", "one paragraph"),
+  ("news.am/eng/news/658665.html", "short"),
+  ("timesofislamabad.com/10-Jul-2021/...", "kept one text per this low-profile site"),
+  ("tass.com/world/1353603", "TASS cap of 3"), ("tass.com/world/1351907", "TASS cap of 3"),
+  ("tass.com/russia/1682049", "TASS cap of 3"), ("tass.com/politics/1263829", "TASS cap of 3"),
+  ("ariananews.af/russian-chinese-pakistani-envoys-meet-in-moscow-...", "enough Ariana News texts"),
+  ("avapress.com/en/news/175478/russian-us-diplomats-discuss-afghan-peace", "event date not established"),
+ ],
+}
+
+
+def main() -> None:
+    rows = [(kind, page, note) for kind, items in R.items() for page, note in items]
+    with open(ROOT / "rejected.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        w.writerow(["kind", "page", "note"])
+        w.writerows(rows)
+    c = Counter(k for k, _, _ in rows)
+    for k in R:
+        print(k, c[k])
+    print("total", sum(c.values()))
+
+
+if __name__ == "__main__":
+    main()
