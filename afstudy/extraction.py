@@ -16,15 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from afstudy.cleaning import words
 from afstudy.framing import FRAMES_KEY, frame_hit_rows
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
 from afstudy.parsing import Article, ParsedCorpus, article_row, line_rows, paragraph_rows
-from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
+from afstudy.pipeline import DATE_KEY, MENTIONS_KEY, PLACES_KEY, UNRESOLVED
 from afstudy.quotes import QUOTE_COLUMNS, QuoteRules, load_quote_rules, quote_rows
-from afstudy.units import ArticleDoc, Unit, article_text, article_units
+from afstudy.units import ArticleDoc, Unit, article_date, article_text, article_units
 
 CANDIDATE_SKIP = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
@@ -32,9 +33,16 @@ CANDIDATE_SKIP = frozenset(
 )
 
 
+def article_doc_input(nlp: Language, article: Article, units: list[Unit]) -> Doc:
+    """The article's tokenised Doc, carrying its date for date-restricted actor identities."""
+    doc = nlp.make_doc(article_text(units))
+    doc.user_data[DATE_KEY] = article_date(article)
+    return doc
+
+
 def process_articles(nlp: Language, articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1) -> Iterator[ArticleDoc]:
     """Run the pipeline over articles lazily, in order (one batch of Docs in memory)."""
-    stream = ((article_text(units), (article, units)) for article in articles for units in [article_units(article)])
+    stream = ((article_doc_input(nlp, article, units), (article, units)) for article in articles for units in [article_units(article)])
     for doc, (article, units) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size, n_process=n_process):
         yield ArticleDoc(article, units, doc)
 
@@ -94,7 +102,7 @@ def mention_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]
                 "token_end": span.end,
                 "text": span.text,
                 "actor_id": "" if span.label_ == UNRESOLVED else span.label_,
-                "side": actor.side if actor else "",
+                "side": actor.side_on(ad.date) if actor else "",
                 "actor_type": actor.type if actor else "",
                 "how": span.kb_id_,
             }

@@ -8,6 +8,7 @@ resolver tells them apart by context).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,35 @@ class Actor:
     descriptors: tuple[str, ...]
     labels: tuple[str, ...]
     metonyms: tuple[str, ...]
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    side_periods: tuple[tuple[dt.date, str], ...] = ()  # (from, side), ascending
+    note: str = ""
+
+    @property
+    def is_bounded(self) -> bool:
+        """Whether the actor exists only within a period (a date-restricted identity)."""
+        return self.valid_from is not None or self.valid_until is not None
+
+    def is_valid(self, on: dt.date | None) -> bool:
+        """Whether the actor exists on date ``on`` (an undated text: only unbounded actors)."""
+        if on is None:
+            return not self.is_bounded
+        return (self.valid_from is None or on >= self.valid_from) and (self.valid_until is None or on <= self.valid_until)
+
+    def side_on(self, on: dt.date | None) -> str:
+        """The actor's side on date ``on`` (its base side when undated)."""
+        side = self.side
+        for start, later in self.side_periods:
+            if on is not None and on >= start:
+                side = later
+        return side
+
+    def overlaps(self, other: Actor) -> bool:
+        """Whether the two actors' periods share a day."""
+        lo = max(d for d in (self.valid_from, other.valid_from, dt.date.min) if d is not None)
+        hi = min(d for d in (self.valid_until, other.valid_until, dt.date.max) if d is not None)
+        return lo <= hi
 
 
 @dataclass(frozen=True)
@@ -72,8 +102,27 @@ class Gazetteer:
     not_place_after: dict[str, frozenset[str]] = field(default_factory=dict)
     location_nouns: frozenset[str] = frozenset()
     list_words: frozenset[str] = frozenset()
+    historical_modifiers: frozenset[str] = frozenset()
     actors: dict[str, Actor] = field(default_factory=dict)
     places: dict[str, Place] = field(default_factory=dict)
+
+    def valid_ids(self, ids: list[str], on: dt.date | None, *, exclusive: bool) -> list[str]:
+        """The actors of ``ids`` that exist on ``on``. For an exclusive form (name, alias,
+        metonym) claimed by a date-restricted actor and a timeless one, the date-restricted
+        claim wins inside its period ("Islamic Emirate" is the Taliban movement, and from
+        15 August 2021 the Taliban-led government)."""
+        valid = [i for i in ids if self.actors[i].is_valid(on)]
+        if not exclusive:
+            return valid
+        bounded = [i for i in valid if self.actors[i].is_bounded]
+        return bounded or valid
+
+    def earlier_ids(self, ids: list[str], on: dt.date | None) -> list[str]:
+        """The date-restricted actors of ``ids`` whose period ended before ``on`` (what a
+        historical modifier points to: "the former Afghan government" in 2022)."""
+        if on is None:
+            return []
+        return [i for i in ids if self.actors[i].valid_until is not None and self.actors[i].valid_until < on]
 
     def ancestors(self, actor_id: str) -> list[str]:
         """The affiliation chain above ``actor_id`` (parent first)."""
@@ -108,6 +157,16 @@ def _strings(path: Path, item: LineDict, key: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def _date(path: Path, value: Any, line: int) -> dt.date:
+    """A YAML date (unquoted ``2021-08-15`` loads as a date; a quoted one as a string)."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(path, f"bad date {value!r} (want YYYY-MM-DD)", line) from exc
+
+
 def _require(path: Path, item: Any, keys: tuple[str, ...], what: str) -> None:
     line = getattr(item, "line", None)
     if not isinstance(item, dict):
@@ -118,18 +177,24 @@ def _require(path: Path, item: Any, keys: tuple[str, ...], what: str) -> None:
 
 
 def _check_claims(path: Path, actors: list[tuple[Actor, int]]) -> None:
-    owner: dict[str, tuple[str, int]] = {}
+    """A name, alias or metonym identifies one actor on every date: two timeless claims, or
+    two date-restricted claims whose periods overlap, are an error (a date-restricted claim
+    overrides a timeless one inside its period)."""
+    owners: dict[str, list[tuple[Actor, int]]] = {}
     for actor, line in actors:
         for key in EXCLUSIVE_KEYS:
             for text in getattr(actor, key):
-                if text in owner and owner[text][0] != actor.id:
+                for other, other_line in owners.get(text, []):
+                    if other.id == actor.id or other.is_bounded != actor.is_bounded or (actor.is_bounded and not actor.overlaps(other)):
+                        continue
                     raise ConfigError(
                         path,
-                        f"{text!r} is claimed by {owner[text][0]!r} (line {owner[text][1]}) and {actor.id!r}; "
-                        "names, aliases and metonyms must identify one actor (use descriptors or surnames for shared forms)",
+                        f"{text!r} is claimed by {other.id!r} (line {other_line}) and {actor.id!r}; "
+                        "names, aliases and metonyms must identify one actor on any date (use descriptors or surnames for shared forms, "
+                        "or give the actors periods that do not overlap)",
                         line,
                     )
-                owner[text] = (actor.id, line)
+                owners.setdefault(text, []).append((actor, line))
 
 
 def load_gazetteer(path: str | Path = ACTORS_FILE) -> Gazetteer:
@@ -156,6 +221,7 @@ def load_gazetteer(path: str | Path = ACTORS_FILE) -> Gazetteer:
         not_place_after={str(k).lower(): frozenset(w.lower() for w in v) for k, v in (cues.get("not_place_after") or {}).items()},
         location_nouns=frozenset(w.lower() for w in cues.get("location_nouns", [])),
         list_words=frozenset(w.lower() for w in cues.get("list_words", [])),
+        historical_modifiers=frozenset(w.lower() for w in data.get("historical_modifiers") or ()),
     )
     items = data.get("actors")
     if not isinstance(items, list) or not items:
@@ -173,7 +239,17 @@ def load_gazetteer(path: str | Path = ACTORS_FILE) -> Gazetteer:
         if item["side"] not in gaz.sides:
             raise ConfigError(p, f"actor {actor_id!r}: unknown side {item['side']!r} (one of {', '.join(gaz.sides)})", line)
         lists = {key: _strings(p, item, key) for key in LIST_KEYS}
-        actor = Actor(actor_id, str(item["name"]), item["type"], item["side"], item.get("affiliation"), **lists)
+        period = item.get("period") or {}
+        side_periods = tuple(sorted((_date(p, entry.get("from"), line), str(entry.get("side"))) for entry in item.get("side_periods") or []))
+        for _, later in side_periods:
+            if later not in gaz.sides:
+                raise ConfigError(p, f"actor {actor_id!r}: unknown side {later!r} in side_periods", line)
+        actor = Actor(
+            actor_id, str(item["name"]), item["type"], item["side"], item.get("affiliation"), **lists,
+            valid_from=_date(p, period.get("from"), line) if "from" in period else None,
+            valid_until=_date(p, period.get("until"), line) if "until" in period else None,
+            side_periods=side_periods, note=str(item.get("note") or ""),
+        )
         lines[actor_id] = line
         loaded.append((actor, line))
         gaz.actors[actor_id] = actor

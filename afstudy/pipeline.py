@@ -11,6 +11,8 @@ project's rule-based components, registered with ``@Language.factory``.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,8 @@ from afstudy.framing import FRAMES_FILE  # registers afstudy_lemmas and afstudy_
 from afstudy.gazetteer import ACTORS_FILE, Gazetteer, load_gazetteer
 
 MENTIONS_KEY = "afstudy_mentions"
+DATE_KEY = "afstudy_date"  # doc.user_data key: the article's date (ISO string), set before the pipeline runs
+EXCLUSIVE_HOWS = frozenset({"name", "alias", "metonym"})
 PLACES_KEY = "afstudy_places"
 UNRESOLVED = "unresolved"
 SENTENCE_END = frozenset({".", "!", "?", "…"})
@@ -39,6 +43,12 @@ PRIORITY = {"name": 0, "alias": 1, "metonym": 2, "place": 3, "surname": 4, "desc
 CASE_SENSITIVE = frozenset({"name", "alias", "metonym", "place", "surname"})
 # An abbreviation's final period followed by a hyphen and a capital: "U.S.-Taliban".
 EXTRA_INFIXES = [r"(?<=[A-Z]\.)[-–](?=[A-Za-z])"]
+
+
+def doc_date(doc: Doc) -> dt.date | None:
+    """The article date stored in ``doc.user_data`` (None for an undated text)."""
+    value = doc.user_data.get(DATE_KEY)
+    return dt.date.fromisoformat(value) if value else None
 
 
 def customize_tokenizer(nlp: Language) -> None:
@@ -153,12 +163,32 @@ class ActorFinder:
     # -- candidates -----------------------------------------------------------------
     def _candidates(self, doc: Doc) -> list[Candidate]:
         found: dict[tuple[int, int], Candidate] = {}
+        on = doc_date(doc)
         for matcher in (self.exact, self.lower):
             for match_id, start, end in matcher(doc):
                 how, ids = self._keys[doc.vocab.strings[match_id]]
+                if how != "place":
+                    ids = self._ids_on(doc, start, ids, on, exclusive=how in EXCLUSIVE_HOWS)
+                    if not ids:
+                        continue  # no actor of this form exists on the article's date
                 cand = found.setdefault((start, end), Candidate(start, end))
                 cand.kinds.setdefault(how, []).extend(i for i in ids if i not in cand.kinds.get(how, []))
         return sorted(found.values(), key=lambda c: (c.start, -c.size))
+
+    def _ids_on(self, doc: Doc, start: int, ids: list[str], on: dt.date | None, *, exclusive: bool) -> list[str]:
+        """The claimants of a form on the article's date; after a historical modifier
+        ("the former Afghan government"), the claimant whose period ended before it."""
+        gaz = self.gazetteer
+        if any(gaz.actors[i].is_bounded for i in ids) and self._after_historical_modifier(doc, start):
+            earlier = gaz.earlier_ids(ids, on)
+            if earlier:
+                return earlier
+        return gaz.valid_ids(ids, on, exclusive=exclusive)
+
+    def _after_historical_modifier(self, doc: Doc, start: int) -> bool:
+        before = doc.text[max(0, doc[start].idx - 24) : doc[start].idx].lower().rstrip()
+        words = re.findall(r"[\w.-]+", before)
+        return bool(words) and words[-1] in self.gazetteer.historical_modifiers
 
     def _is_person_name(self, cand: Candidate) -> bool:
         return any(

@@ -20,7 +20,7 @@ from afstudy.errors import ConfigError
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import load_yaml_with_lines
 from afstudy.paths import DATA_DIR
-from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
+from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED, doc_date
 from afstudy.units import ArticleDoc, DocLayout, Unit, doc_layout
 
 QUOTE_RULES_FILE: Path = DATA_DIR / "quotes.yaml"
@@ -214,6 +214,7 @@ class QuoteFinder:
         self.gazetteer = gazetteer
         self.rules = rules
         self.layout = layout or doc_layout(doc)
+        self.date = doc_date(doc)
         self.text = self.layout.text  # Doc.text joins every token on each access: read it once
         self.sents: list[Span] = self.layout.sentences
         self.sent_of: list[int] = self.layout.sent_of
@@ -318,7 +319,7 @@ class QuoteFinder:
 
     def _actor_speaker(self, text: str, actor_id: str) -> Speaker:
         actor = self.gazetteer.actors.get(actor_id)
-        return Speaker(text=text, actor_id=actor_id, side=actor.side if actor else "")
+        return Speaker(text=text, actor_id=actor_id, side=actor.side_on(self.date) if actor else "")
 
     def _anonymous(self, text: str, head: str, toks: list, resolved: list[Span]) -> Speaker:
         side = ""
@@ -335,7 +336,7 @@ class QuoteFinder:
                 place_obj = self.gazetteer.places.get(place.label_)
                 country = place_obj.country if place_obj else place.label_
                 if country in self.gazetteer.actors:
-                    side = self.gazetteer.actors[country].side
+                    side = self.gazetteer.actors[country].side_on(self.date)
                     break
         speaker = Speaker(text=text, side=side, is_anonymous=True, head=head)
         self.anonymous_by_head[head] = speaker

@@ -7,6 +7,7 @@ every offset found in the Doc maps back to the seed file.
 
 from __future__ import annotations
 
+import datetime as dt
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -103,6 +104,12 @@ class ArticleDoc:
                 self.sentence_ids.append((f"{unit.unit_id}-s{per_unit[unit.unit_id]:02d}", per_unit[unit.unit_id]))
             self.sentence_index[sent.start : sent.end] = [max(len(self.sentences) - 1, 0)] * (sent.end - sent.start)
 
+    @property
+    def date(self) -> dt.date | None:
+        """The article's date (published, else the event date; None when neither is set)."""
+        value = article_date(self.article)
+        return dt.date.fromisoformat(value) if value else None
+
     def unit_at(self, char: int) -> Unit:
         """The unit containing Doc character offset ``char``."""
         k = bisect_right(self._unit_starts, char) - 1
@@ -113,6 +120,12 @@ class ArticleDoc:
     def sentence_id_at(self, token: int) -> str:
         """The id of the sentence holding token ``token``."""
         return self.sentence_ids[self.sentence_index[token]][0] if self.sentence_ids else ""
+
+
+def article_date(article: Article) -> str:
+    """The date that resolves date-restricted identities: ``published``, else ``event_date``
+    (ISO strings; '' when the metadata has neither)."""
+    return article.raw.meta.published or article.raw.meta.event_date
 
 
 def article_units(article: Article) -> list[Unit]:
