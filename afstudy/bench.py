@@ -30,7 +30,7 @@ from afstudy.io import read_csv, write_csv
 from afstudy.parsing import iter_parsed, no_body_reject, parse_article
 from afstudy.framing import FRAMES_FILE
 from afstudy.gazetteer import ACTORS_FILE
-from afstudy.paths import OUTLETS_FILE, PROCESSED_DIR, PROJ_ROOT
+from afstudy.paths import OUTLETS_FILE, PROJ_ROOT
 from afstudy.pipeline import build_pipeline
 from afstudy.quotes import QUOTE_RULES_FILE, QuoteRules, load_quote_rules
 from afstudy.streaming import article_result, build_worker_state, dask_client, extract_to_dir, memory_zone_blocks, process_files, warm_up
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the ratios."""
     parser = argparse.ArgumentParser(prog="python -m afstudy.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
-    parser.add_argument("--out", type=Path, default=PROCESSED_DIR.parent.parent / "build" / "bench")
+    parser.add_argument("--out", type=Path, default=PROJ_ROOT / "build" / "bench")
     parser.add_argument("--dask", action="store_true", help="also time a 2-worker local dask cluster")
     args = parser.parse_args(argv)
     results = run(args.articles, args.out, with_dask=args.dask)

@@ -26,6 +26,7 @@ from afstudy.pipeline import build_pipeline
 from afstudy.quotes import QUOTE_RULES_FILE, load_quote_rules
 from afstudy.framing import FRAMES_FILE
 from afstudy.streaming import dask_client, extract_to_dir
+from afstudy.study import Study, make_study
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -55,7 +56,8 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _cooccurrence(args: argparse.Namespace) -> int:
     tables = {name: read_csv(args.actors_dir / f"{name}.csv") for name in ("mentions", "sentences")}
-    paragraphs = read_csv(args.paragraphs) if args.paragraphs.exists() else None
+    paragraph_file = args.paragraphs or args.actors_dir / "paragraphs.csv"
+    paragraphs = read_csv(paragraph_file) if paragraph_file.exists() else None
     paragraph_text = paragraphs.set_index("paragraph_id")["text"] if paragraphs is not None else None
     outlets = sorted(tables["mentions"]["outlet_id"].unique())
     specs = grid(outlets, k=args.k)
@@ -104,6 +106,97 @@ def _archive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tables(folder: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Extraction tables of a folder written by ``afstudy extract``; a missing one is an error."""
+    missing = [n for n in names if not (folder / f"{n}.csv").is_file()]
+    if missing:
+        raise AfstudyError(f"{folder}: no {missing[0]}.csv here (give the --out folder of `afstudy extract`)")
+    return {n: read_csv(folder / f"{n}.csv") for n in names}
+
+
+def _written(command: str, paths: dict[str, Path]) -> None:
+    print(f"afstudy {command}: {len(paths)} tables written")
+    for name, path in paths.items():
+        print(f"  {name}: {path}")
+
+
+def _rates(args: argparse.Namespace) -> int:
+    from afstudy.extraction import LABEL_ACTORS
+    from afstudy.mentions import label_use, mention_rates
+
+    t = _tables(args.extract_dir, ("articles", "mentions", "actors", "labels"))
+    _written("rates", {
+        "mention_rates": write_csv(mention_rates(t["mentions"], t["articles"], t["actors"]), args.out / "mention_rates.csv"),
+        "label_use": write_csv(label_use(t["labels"], LABEL_ACTORS), args.out / "label_use.csv"),
+    })
+    return 0
+
+
+def _sourcing(args: argparse.Namespace) -> int:
+    from afstudy.gazetteer import load_gazetteer
+    from afstudy.quotes import sourcing_table
+
+    t = _tables(args.extract_dir, ("articles", "quotes"))
+    sides = list(load_gazetteer(args.gazetteer).sides)
+    _written("sourcing", {"sourcing": write_csv(sourcing_table(t["quotes"], sorted(t["articles"]["outlet_id"].unique()), sides), args.out / "sourcing.csv")})
+    return 0
+
+
+def _framing(args: argparse.Namespace) -> int:
+    from afstudy.framing import load_lexicon, write_framing
+    from afstudy.gazetteer import load_gazetteer
+
+    t = _tables(args.extract_dir, ("articles", "sentences", "mentions", "quotes", "frame_hits", "labels", "actors"))
+    frames = [d.id for d in load_lexicon(args.lexicon)]
+    write_framing(t, args.out, frames=frames, sides=list(load_gazetteer(args.gazetteer).sides), outlets=args.outlet or [], n_boot=args.n_boot, seed=args.seed)
+    _written("framing", {name: args.out / f"{name}.csv" for name in ("frame_hits", "sentence_frames", "salience", "headline_frames", "portrayal", "attention", "outlet_comparison")})
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from afstudy.framing import load_lexicon
+    from afstudy.validation import read_gold_folder, study_report, write_validation
+
+    if not args.gold.is_dir():
+        raise AfstudyError(f"{args.gold}: gold folder not found")
+    t = _tables(args.extract_dir, ("articles", "lines", "sentences", "mentions", "quotes", "frame_hits"))
+    report = study_report("study", t, read_gold_folder(args.gold), frames=[d.id for d in load_lexicon(args.lexicon)], n_boot=args.n_boot, seed=args.seed)
+    write_validation(report, report.iloc[0:0], pd.DataFrame(), args.out)
+    print(f"afstudy validate: {len(report)} measures against {args.gold}")
+    print(f"  validation_report: {args.out / 'validation_report.csv'}")
+    return 0
+
+
+def _study(args: argparse.Namespace) -> Study:
+    """The study of the command line (relative paths against the working directory)."""
+    return make_study(
+        args.corpus, args.out, gold=args.gold, outlets_file=args.outlets, gazetteer_file=args.gazetteer, quote_rules_file=args.quote_rules,
+        lexicon_file=args.lexicon, value_sets_file=args.value_sets, spacy_model=args.spacy_model,
+    )
+
+
+def _build(args: argparse.Namespace) -> int:
+    from afstudy.build import build, main_summary
+
+    report = build(_study(args), jobs=args.jobs, cold=args.cold, kernel=args.kernel)
+    print(main_summary(report))
+    for failure in report.failed:
+        print(f"  failed: {failure}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _add_study_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", default=None, help="folder of *.txt with metadata.csv, or one .csv/.jsonl/.parquet file (default: the seeds)")
+    p.add_argument("--out", default=None, help="output root: every output goes under it (default: the project folder)")
+    p.add_argument("--gold", default=None, help="folder of gold CSVs (default: the seeds' gold for the seeds, none otherwise; '' for none)")
+    p.add_argument("--outlets", default=None, help="outlet boilerplate profiles (YAML; default: the package's)")
+    p.add_argument("--gazetteer", default=None, help="actor gazetteer (YAML; default: the package's)")
+    p.add_argument("--quote-rules", default=None, help="quote cues and source patterns (YAML; default: the package's)")
+    p.add_argument("--lexicon", default=None, help="frame lexicon (YAML; default: the package's)")
+    p.add_argument("--value-sets", default=None, help="metadata value sets (YAML; default: the package's)")
+    p.add_argument("--spacy-model", default=None, help="optional pretrained spaCy pipeline (package name or path)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``afstudy`` command."""
     parser = argparse.ArgumentParser(prog="afstudy", description=__doc__.splitlines()[0])
@@ -127,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_extract)
     c = sub.add_parser("cooccurrence", help="co-occurrence long table and evidence for the paper's parameter grid")
     c.add_argument("actors_dir", type=Path, help="folder with mentions.csv and sentences.csv (from extract)")
-    c.add_argument("--paragraphs", type=Path, default=Path("data/processed/corpus/paragraphs.csv"), help="paragraphs.csv (for paragraph evidence text)")
+    c.add_argument("--paragraphs", type=Path, default=None, help="paragraphs.csv for paragraph evidence text (default: the one beside mentions.csv)")
     c.add_argument("--out", type=Path, required=True, help="output folder")
     c.add_argument("--k", type=int, default=20, help="window size in tokens for window units")
     c.set_defaults(func=_cooccurrence)
@@ -148,6 +241,38 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, required=True, help="archive file to write")
     a.add_argument("--prefix", default="afstudy", help="top folder inside the archive")
     a.set_defaults(func=_archive)
+    r = sub.add_parser("rates", help="mentions per actor and outlet per 1,000 body words, and the labels used (from extract's tables)")
+    r.add_argument("extract_dir", type=Path, help="the --out folder of `afstudy extract`")
+    r.add_argument("--out", type=Path, required=True, help="output folder")
+    r.set_defaults(func=_rates)
+    so = sub.add_parser("sourcing", help="quotes and quoted words per outlet and speaker side (from extract's tables)")
+    so.add_argument("extract_dir", type=Path, help="the --out folder of `afstudy extract`")
+    so.add_argument("--out", type=Path, required=True, help="output folder")
+    so.add_argument("--gazetteer", type=Path, default=ACTORS_FILE, help="actor gazetteer (YAML; its sides)")
+    so.set_defaults(func=_sourcing)
+    fr = sub.add_parser("framing", help="frame salience, headline frames, portrayal, attention and the outlet comparison (from extract's tables)")
+    fr.add_argument("extract_dir", type=Path, help="the --out folder of `afstudy extract`")
+    fr.add_argument("--out", type=Path, required=True, help="output folder")
+    fr.add_argument("--lexicon", type=Path, default=FRAMES_FILE, help="frame lexicon (YAML)")
+    fr.add_argument("--gazetteer", type=Path, default=ACTORS_FILE, help="actor gazetteer (YAML; its sides)")
+    fr.add_argument("--outlet", action="append", help="an outlet to compare (repeat; default: all)")
+    fr.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples")
+    fr.add_argument("--seed", type=int, default=2018, help="bootstrap seed")
+    fr.set_defaults(func=_framing)
+    v = sub.add_parser("validate", help="accuracy of extract's tables against a folder of gold CSVs, with bootstrap intervals over articles")
+    v.add_argument("extract_dir", type=Path, help="the --out folder of `afstudy extract`")
+    v.add_argument("--gold", type=Path, required=True, help="folder with line_roles.csv, mentions.csv, quotes.csv, frames.csv (any of them)")
+    v.add_argument("--out", type=Path, required=True, help="output folder")
+    v.add_argument("--lexicon", type=Path, default=FRAMES_FILE, help="frame lexicon (YAML)")
+    v.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples")
+    v.add_argument("--seed", type=int, default=7, help="bootstrap seed")
+    v.set_defaults(func=_validate)
+    b = sub.add_parser("build", help="build every table, figure and executed notebook of a study, incrementally (what `make figures` runs)")
+    _add_study_options(b)
+    b.add_argument("--jobs", type=int, default=None, help="notebook runs in parallel (default: the number of cores)")
+    b.add_argument("--cold", action="store_true", help="start a fresh kernel for every notebook run (no warm start)")
+    b.add_argument("--kernel", default="afstudy", help="Jupyter kernel name")
+    b.set_defaults(func=_build)
     return parser
 
 

@@ -74,6 +74,10 @@ class Spec:
         if self.k < 1 or self.min_count < 0:
             raise ValueError("k must be >= 1 and min_count >= 0")
 
+    def replace(self, **changes: object) -> Spec:
+        """A copy with some parameters changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
     @property
     def slug(self) -> str:
         """A file-name fragment that states the parameters."""
@@ -417,3 +421,39 @@ def focus_pairs(mentions: pd.DataFrame, sentences: pd.DataFrame, *, unit: str, o
             if other != focus:
                 rows.append({"pair": f"{focus}–{other}", "outlet_id": outlet, "value": float(m.loc[focus, other])})
     return pd.DataFrame(rows, columns=["pair", "outlet_id", "value"])
+
+
+def write_grid_tables(extract_dir: Path, out_dir: Path, *, k: int = 20) -> dict[str, Path]:
+    """The long table and the evidence table of the paper's grid (outlets from the
+    mentions table), from an extraction folder, into ``out_dir``."""
+    tables = {name: read_csv(extract_dir / f"{name}.csv") for name in ("mentions", "sentences")}
+    paragraphs = extract_dir / "paragraphs.csv"
+    paragraph_text = read_csv(paragraphs).set_index("paragraph_id")["text"] if paragraphs.exists() else pd.Series(dtype=str)
+    specs = grid(sorted(tables["mentions"]["outlet_id"].unique()), k=k)
+    long = long_table(tables["mentions"], tables["sentences"], specs)
+    rows = [evidence(tables["mentions"], tables["sentences"], paragraph_text, spec) for spec in specs]
+    return {
+        "cooccurrence_long": write_csv(long, out_dir / "cooccurrence_long.csv"),
+        "cooccurrence_evidence": write_csv(pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=EVIDENCE_COLUMNS), out_dir / "cooccurrence_evidence.csv"),
+    }
+
+
+def checked_spec(*, unit: object, level: object, scope: object, measure: object = "count", k: object = 20, min_count: object = 1, outlets: list[str]) -> Spec:
+    """A Spec from notebook or command-line values, each checked where it enters: ``scope``
+    must be ``pooled`` or an outlet of the corpus (it becomes part of file names), ``k`` and
+    ``min_count`` whole numbers (2.7 is an error, not 2)."""
+    from afstudy.errors import AfstudyError
+
+    def whole(value: object, name: str, least: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) and not (isinstance(value, str) and value.isdigit()):
+            raise AfstudyError(f"{name} must be a whole number, got {value!r}")
+        if int(value) < least:
+            raise AfstudyError(f"{name} must be at least {least}, got {value!r}")
+        return int(value)
+
+    if scope != "pooled" and scope not in outlets:
+        raise AfstudyError(f"scope must be 'pooled' or an outlet of the corpus ({', '.join(outlets) or 'none'}), got {scope!r}")
+    for name, value, allowed in (("unit", unit, UNITS), ("level", level, LEVELS), ("measure", measure, MEASURES)):
+        if value not in allowed:
+            raise AfstudyError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return Spec(unit=str(unit), level=str(level), scope=str(scope), measure=str(measure), k=whole(k, "k", 1), min_count=whole(min_count, "min_count", 0))

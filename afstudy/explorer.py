@@ -16,7 +16,6 @@ import pandas as pd
 
 from afstudy.cooccurrence import Spec, apply_measure, clustered_order, cooccurrence_counts
 from afstudy.io import read_csv
-from afstudy.paths import PROCESSED_DIR
 
 
 @dataclass
@@ -29,15 +28,22 @@ class ExplorerData:
     quotes: pd.DataFrame
 
     @classmethod
-    def load(cls, processed: Path = PROCESSED_DIR) -> ExplorerData:
-        """Read the tables written by ``make figures``."""
-        actors_dir = processed / "actors"
+    def load(cls, folder: Path) -> ExplorerData:
+        """Read the extraction tables of a study (``afstudy.build.ensure_extraction``)."""
         return cls(
-            mentions=read_csv(actors_dir / "mentions.csv"),
-            sentences=read_csv(actors_dir / "sentences.csv"),
-            actors=read_csv(actors_dir / "actors.csv").set_index("actor_id"),
-            quotes=read_csv(processed / "quotes" / "quotes.csv"),
+            mentions=read_csv(folder / "mentions.csv"),
+            sentences=read_csv(folder / "sentences.csv"),
+            actors=read_csv(folder / "actors.csv").set_index("actor_id"),
+            quotes=read_csv(folder / "quotes.csv"),
         )
+
+    def most_quoted(self) -> str | None:
+        """The actor with the most quotes (ties: the first id), or None."""
+        ids = self.quotes.loc[self.quotes["speaker_actor_id"] != "", "speaker_actor_id"]
+        if ids.empty:
+            return None
+        counts = ids.value_counts()
+        return str(sorted(counts[counts == counts.max()].index)[0])
 
     @property
     def outlets(self) -> list[str]:

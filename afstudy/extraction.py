@@ -202,6 +202,7 @@ def labels_table(counts: Counter[tuple[str, str, str, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LABEL_COLUMNS)
 
 
+LABEL_ACTORS: tuple[str, ...] = ("taliban", "afghan_government", "taliban_government")  # label_use: the words outlets use for these actors
 ARTICLES_LISTED = 20  # article ids listed per candidate (articles_count has them all)
 CANDIDATE_COLUMNS = ["text", "source", "mentions_count", "articles_count", "articles"]
 

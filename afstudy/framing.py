@@ -32,6 +32,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from afstudy.errors import ConfigError
+from afstudy.intervals import ratio_interval
 from afstudy.io import LineDict, load_yaml_with_lines
 from afstudy.paths import DATA_DIR
 from afstudy.tokenpatterns import TokenPatternMatcher, supported
@@ -281,50 +282,41 @@ def sentence_frames(sentences: pd.DataFrame, hits: pd.DataFrame, frames: list[st
     return pd.concat([out, counts.reset_index(drop=True).astype(int)], axis=1)
 
 
-def bootstrap_ci(has: np.ndarray, hits: np.ndarray, word_counts: np.ndarray, *, n_boot: int = 2000, seed: int = 2018, level: float = 0.95) -> tuple[float, float, float, float]:
-    """Percentile bootstrap over sentences (seeded): CI of the share of sentences with a
-    hit and of hits per 1,000 words. Returns (share_low, share_high, rate_low, rate_high)."""
-    n = len(has)
-    if n == 0:
-        return (float("nan"),) * 4
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_boot, n))
-    shares = has[idx].mean(axis=1)
-    words_total = word_counts[idx].sum(axis=1)
-    rates = 1000 * hits[idx].sum(axis=1) / np.where(words_total == 0, 1, words_total)
-    alpha = (1 - level) / 2
-    q = [alpha, 1 - alpha]
-    s_low, s_high = np.quantile(shares, q)
-    r_low, r_high = np.quantile(rates, q)
-    return float(s_low), float(s_high), float(r_low), float(r_high)
-
-
 def salience(per_sentence: pd.DataFrame, groups: pd.Series, frames: list[str], *, parts: tuple[str, ...] = ("paragraph", "subheading"), n_boot: int = 2000, seed: int = 2018) -> pd.DataFrame:
-    """Frame salience per group (outlet, event pair, outlet type): share of body sentences
-    with a hit and hits per 1,000 words, each with a seeded 95% bootstrap interval."""
+    """Frame salience per group (outlet, event, outlet type): share of body sentences with a
+    hit and hits per 1,000 words, each with a 95% bootstrap interval that resamples the
+    group's articles (``afstudy.intervals``; no interval for a group of one article)."""
     body = per_sentence[per_sentence["part"].isin(parts)].copy()
     body["group"] = body["article_id"].map(groups)
+    body["words"] = body["words_count"].astype(int)
     rows = []
     for group, part in body.groupby("group", sort=True):
-        words_arr = part["words_count"].astype(int).to_numpy()
+        values = part[frames].astype(int)
+        by_article = part["article_id"]
+        sentences = by_article.value_counts().sort_index().to_numpy()
+        words_arr = part.groupby("article_id", sort=True)["words"].sum().to_numpy()
+        has_all = (values > 0).groupby(by_article, sort=True).sum()
+        hits_all = values.groupby(by_article, sort=True).sum()
         for k, frame in enumerate(frames):
-            hits = part[frame].to_numpy()
-            has = (hits > 0).astype(float)
-            lo, hi, rlo, rhi = bootstrap_ci(has, hits.astype(float), words_arr, n_boot=n_boot, seed=seed + k)
+            has, hit_sums = has_all[frame].to_numpy(), hits_all[frame].to_numpy()
+            share, lo, hi, method = ratio_interval(has, sentences, n_boot=n_boot, seed=seed + k)
+            rate, rlo, rhi, _ = ratio_interval(hit_sums, words_arr, scale=1000.0, n_boot=n_boot, seed=seed + k)
             rows.append(
                 {
                     "group": group,
                     "frame": frame,
-                    "sentences_count": len(part),
+                    "articles_count": len(sentences),
+                    "sentences_count": int(sentences.sum()),
                     "sentences_with_frame_count": int(has.sum()),
-                    "sentence_share": float(has.mean()) if len(part) else float("nan"),
+                    "sentence_share": share,
                     "sentence_share_low": lo,
                     "sentence_share_high": hi,
-                    "hits_count": int(hits.sum()),
+                    "hits_count": int(hit_sums.sum()),
                     "words_count": int(words_arr.sum()),
-                    "hits_per_1000_words": 1000 * hits.sum() / words_arr.sum() if words_arr.sum() else float("nan"),
+                    "hits_per_1000_words": rate,
                     "hits_per_1000_words_low": rlo,
                     "hits_per_1000_words_high": rhi,
+                    "interval_method": method,
                 }
             )
     return pd.DataFrame(rows)
@@ -420,3 +412,57 @@ def outlet_comparison(sal: pd.DataFrame, attention: pd.DataFrame, sourcing: pd.D
     out = table.join(att).join(src)
     out["anonymous quote share"] = anonymous
     return out.rename_axis("outlet").reset_index()
+
+
+@dataclass
+class Framing:
+    """The framing tables of a corpus (see :func:`write_framing`)."""
+
+    per_sentence: pd.DataFrame
+    salience: pd.DataFrame
+    headlines: pd.DataFrame
+    portrayal: pd.DataFrame
+    labels: pd.DataFrame
+    attention: pd.DataFrame
+    sourcing: pd.DataFrame
+    comparison: pd.DataFrame
+
+
+COMPARISON_FRAMES = ["political", "security_defense", "external_regulation_reputation", "policy_prescription"]
+COMPARISON_SIDES = ["russia", "taliban", "united_states", "afghan_government"]
+LABEL_ACTORS = ("taliban", "afghan_government", "taliban_government", "russia")
+
+
+def write_framing(tables: dict[str, pd.DataFrame], out_dir: Path, *, frames: list[str], sides: list[str], outlets: list[str] | None = None, n_boot: int = 2000, seed: int = 2018) -> Framing:
+    """Every framing table of a corpus from its extraction tables (articles, sentences,
+    mentions, quotes, frame_hits, labels, actors), for ``outlets`` (all when empty), written
+    into ``out_dir`` as CSV (and the outlet comparison as LaTeX)."""
+    from afstudy.io import atomic_open, write_csv
+    from afstudy.mentions import label_use, mention_rates, side_attention
+    from afstudy.quotes import sourcing_table
+
+    articles = tables["articles"]
+    chosen = sorted(outlets) if outlets else sorted(articles["outlet_id"].unique())
+    unknown = sorted(set(chosen) - set(articles["outlet_id"]))
+    if unknown:
+        raise ConfigError(out_dir, f"outlets not in the corpus: {', '.join(unknown)}")
+    articles = articles[articles["outlet_id"].isin(chosen)]
+    ids = set(articles["article_id"])
+    hits, sentences, mentions, quotes = (tables[n][tables[n]["article_id"].isin(ids)] for n in ("frame_hits", "sentences", "mentions", "quotes"))
+    per_sentence = sentence_frames(sentences, hits, frames)
+    by = articles.set_index("article_id")
+    groups = {"outlet": by["outlet_id"], "event": by["event"], "outlet_type": by["outlet_type"]}
+    sal = pd.concat([salience(per_sentence, mapping, frames, n_boot=n_boot, seed=seed).assign(group_type=kind) for kind, mapping in groups.items()], ignore_index=True)
+    sal = sal[["group_type"] + [c for c in sal.columns if c != "group_type"]]
+    heads = headline_frames(per_sentence, frames)
+    russia = portrayal(per_sentence, mentions, groups["outlet"], frames, side="russia")
+    labels = label_use(tables["labels"][tables["labels"]["outlet_id"].isin(chosen)], LABEL_ACTORS)
+    attention = side_attention(mention_rates(mentions, articles, tables["actors"]))
+    sourcing = sourcing_table(quotes, chosen, sides)
+    comparison = outlet_comparison(sal[sal.group_type == "outlet"], attention, sourcing, frames=[f for f in COMPARISON_FRAMES if f in frames], sides=[s for s in COMPARISON_SIDES if s in sides])
+    for name, frame in (("frame_hits", hits), ("sentence_frames", per_sentence), ("salience", sal), ("headline_frames", heads), ("portrayal", russia), ("attention", attention), ("outlet_comparison", comparison)):
+        write_csv(frame, out_dir / f"{name}.csv")
+    latex = to_booktabs(comparison, caption="Framing, attention and sourcing per outlet (share of body sentences; mentions per 1,000 body words; share of quoted words)", label="tab:outlet-comparison")
+    with atomic_open(out_dir / "outlet_comparison.tex", "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(latex)
+    return Framing(per_sentence, sal, heads, russia, labels, attention, sourcing, comparison)

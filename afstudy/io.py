@@ -7,12 +7,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from afstudy.errors import ConfigError
+
+if TYPE_CHECKING:  # pandas loads slowly; a no-op build must not pay for it
+    import pandas as pd
 
 FLOAT_FORMAT = "%.6f"
 
@@ -44,6 +46,13 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO
         yield handle
 
 
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write a small UTF-8 text file atomically."""
+    with atomic_open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    return Path(path)
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a table as UTF-8 CSV with ``\\n`` line ends and fixed float format, atomically."""
     with atomic_open(path) as handle:
@@ -53,6 +62,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
 
 def read_csv(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     """Read a CSV the way afstudy writes it: strings stay strings, empty cells stay empty."""
+    import pandas as pd
+
     kwargs.setdefault("keep_default_na", False)
     kwargs.setdefault("dtype", str)
     return pd.read_csv(path, **kwargs)

@@ -10,20 +10,24 @@ BODY_PARTS: tuple[str, ...] = ("paragraph", "subheading")
 def mention_rates(mentions: pd.DataFrame, articles: pd.DataFrame, actors: pd.DataFrame, *, parts: tuple[str, ...] = BODY_PARTS) -> pd.DataFrame:
     """Mentions per actor and outlet in the body, and per 1,000 body words (tidy).
 
-    Every (outlet, actor) pair of the gazetteer's actors that is mentioned anywhere gets
-    a row, zeros included, so outlets compare on the same actor set.
+    Every (outlet, actor, side) of the actors mentioned anywhere gets a row, zeros included,
+    so outlets compare on the same actor set. The side is the mention's (an actor whose side
+    depends on the date, such as the Afghan state, can have a row for each side).
     """
     body = mentions[(mentions["part"].isin(parts)) & (mentions["actor_id"] != "")]
-    counts = body.groupby(["outlet_id", "actor_id"]).size()
+    counts = body.groupby(["outlet_id", "actor_id", "side"]).size()
     words = articles.assign(w=articles["body_words_count"].astype(int)).groupby("outlet_id")["w"].sum()
-    mentioned = sorted(body["actor_id"].unique())
-    index = pd.MultiIndex.from_product([sorted(words.index), mentioned], names=["outlet_id", "actor_id"])
+    mentioned = sorted(set(zip(body["actor_id"], body["side"], strict=True)))
+    columns = ["outlet_id", "actor_id", "name", "side", "type", "mentions_count", "body_words_count", "mentions_per_1000_words"]
+    if not mentioned or words.empty:
+        return pd.DataFrame(columns=columns)
+    index = pd.MultiIndex.from_tuples([(o, a, sd) for o in sorted(words.index) for a, sd in mentioned], names=["outlet_id", "actor_id", "side"])
     table = counts.reindex(index, fill_value=0).rename("mentions_count").reset_index()
     table["body_words_count"] = table["outlet_id"].map(words).astype(int)
-    table["mentions_per_1000_words"] = 1000 * table["mentions_count"] / table["body_words_count"]
-    meta = actors.set_index("actor_id")[["name", "side", "type"]]
+    table["mentions_per_1000_words"] = 1000 * table["mentions_count"] / table["body_words_count"].where(table["body_words_count"] > 0)
+    meta = actors.set_index("actor_id")[["name", "type"]]
     table = table.join(meta, on="actor_id")
-    return table[["outlet_id", "actor_id", "name", "side", "type", "mentions_count", "body_words_count", "mentions_per_1000_words"]]
+    return table[columns]
 
 
 def label_use(labels: pd.DataFrame, actor_ids: tuple[str, ...]) -> pd.DataFrame:

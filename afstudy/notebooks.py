@@ -73,3 +73,40 @@ def run_notebook(source: str | Path, output: str | Path, parameters: dict[str, o
             raise
     failed.unlink(missing_ok=True)
     return target
+
+
+def parameterize_copies(source_dir: str | Path, target_dir: str | Path, parameters: dict[str, object]) -> list[Path]:
+    """Copy every notebook of ``source_dir`` into ``target_dir`` with ``parameters`` injected
+    the way papermill injects them (a tagged cell after the parameters cell), keeping the
+    stored reference outputs: nbval then runs the copies into a temporary output root."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    written = []
+    for source in sorted(Path(source_dir).glob("*.ipynb")):
+        book = parameterize_notebook(load_notebook_node(str(source)), parameters)
+        target = Path(target_dir) / source.name
+        with atomic_open(target, "w", encoding="utf-8", newline="\n") as handle:
+            nbformat.write(book, handle)
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m afstudy.notebooks parameterize SOURCE_DIR TARGET_DIR --out-root ROOT``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m afstudy.notebooks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("parameterize", help="copies of the notebooks with their output root set")
+    p.add_argument("source_dir", type=Path)
+    p.add_argument("target_dir", type=Path)
+    p.add_argument("--out-root", type=Path, required=True)
+    args = parser.parse_args(argv)
+    written = parameterize_copies(args.source_dir, args.target_dir, {"out_root": str(args.out_root.resolve())})
+    print(f"{len(written)} notebooks parameterised into {args.target_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,8 +8,45 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from afstudy.intervals import ratio_interval
+
 from afstudy.io import read_csv
-from afstudy.paths import GOLD_DIR
+from afstudy.paths import GOLD_DIR, PROJ_ROOT
+
+PACKAGE_REPORT = PROJ_ROOT / "data" / "processed" / "validation" / "validation_report.csv"
+INT_COLUMNS = {"line_roles": ("line_no",), "mentions": ("line_no", "start", "end"), "places": ("line_no", "start", "end"), "quotes": ("start_line", "start", "end_line", "end"), "frames": ()}
+
+
+def read_gold(path: Path | None, name: str) -> pd.DataFrame | None:
+    """A gold table (offsets as integers), or None when there is none."""
+    if path is None:
+        return None
+    gold = read_csv(path)
+    for column in INT_COLUMNS[name]:
+        gold[column] = gold[column].astype(int)
+    return gold
+
+
+def gold_part(predicted: pd.DataFrame, gold: pd.DataFrame, processed_files: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The predictions and gold rows of the files that are both processed and coded, and a
+    sentence that says what the scores cover (gold may code only part of a corpus)."""
+    coded = set(gold["file"]) & processed_files
+    note = f"Scored on the {len(coded)} of {len(processed_files)} processed articles that have gold."
+    return predicted[predicted["file"].isin(coded)], gold[gold["file"].isin(coded)], note
+
+
+def no_gold_note(what: str, component: str, report: Path = PACKAGE_REPORT) -> str:
+    """What to say where a corpus has no gold: never a score against another corpus's gold,
+    but the out-of-sample accuracy measured on the package's validation corpus."""
+    text = f"This corpus has no gold {what}, so its accuracy cannot be measured here."
+    if not report.exists():
+        return text
+    frame = read_csv(report)
+    rows = frame[(frame.get("corpus", pd.Series(dtype=str)) == "test") & (frame["component"] == component)]
+    if rows.empty:
+        return text
+    parts = ", ".join(f"{r.measure} {float(r.value):.3f} [{float(r.low):.3f}, {float(r.high):.3f}]" for r in rows.itertuples())
+    return text + f" Out of sample, on the test part of the package's validation corpus ({rows.iloc[0]['articles']} texts from outlets the rules were not written on): {parts}."
 
 
 @dataclass(frozen=True)
@@ -209,71 +246,303 @@ def quote_scores(predicted: pd.DataFrame, gold: pd.DataFrame, *, pronouns: froze
     return pd.DataFrame(rows)
 
 
-def bootstrap_prf(is_predicted: list[bool], is_gold: list[bool], *, n_boot: int = 2000, seed: int = 7) -> dict[str, tuple[float, float, float]]:
-    """Precision, recall and F1 with 95% percentile bootstrap intervals, resampling the
-    union of predicted and gold items (an item is a TP when it is both)."""
-    pred = np.asarray(is_predicted, dtype=bool)
-    gold = np.asarray(is_gold, dtype=bool)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(pred), size=(n_boot, len(pred))) if len(pred) else np.zeros((n_boot, 0), dtype=int)
-
-    def measures(p: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        tp = (p & g).sum(axis=-1)
-        precision = np.where(p.sum(axis=-1) > 0, tp / np.maximum(p.sum(axis=-1), 1), 1.0)
-        recall = np.where(g.sum(axis=-1) > 0, tp / np.maximum(g.sum(axis=-1), 1), 1.0)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0)
-        return precision, recall, f1
-
-    point = measures(pred, gold)
-    boot = measures(pred[idx], gold[idx])
-    return {name: (float(point[k]), *map(float, np.quantile(boot[k], [0.025, 0.975]))) for k, name in enumerate(("precision", "recall", "f1"))}
+# -- the validation report: seeds, development and test parts side by side -------------------
+REPORT_COLUMNS = ["corpus", "component", "measure", "value", "low", "high", "method", "items", "articles", "unit"]
+AGREEMENT_COLUMNS = ["annotation", "alpha", "units", "texts", "coders", "is_reliable"]
+RELIABLE_ALPHA = 0.80
+PROVISIONAL_PREFIXES = ("new:", "prov:")
 
 
-def bootstrap_share(flags: list[bool], *, n_boot: int = 2000, seed: int = 7) -> tuple[float, float, float]:
-    """A share (accuracy) with its 95% percentile bootstrap interval."""
-    values = np.asarray(flags, dtype=float)
-    if not len(values):
-        return (float("nan"),) * 3
-    rng = np.random.default_rng(seed)
-    boot = values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
-    return float(values.mean()), *map(float, np.quantile(boot, [0.025, 0.975]))
+def is_provisional(actor_id: str) -> bool:
+    """A gold coder's provisional id (``new:…``) or the extractor's (``prov:…``)."""
+    return str(actor_id).startswith(PROVISIONAL_PREFIXES)
 
 
-def _union_flags(predicted: set[object], gold: set[object]) -> tuple[list[bool], list[bool]]:
-    items = sorted(predicted | gold, key=repr)
-    return [i in predicted for i in items], [i in gold for i in items]
+def _ints(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    return frame.assign(**{c: frame[c].astype(int) for c in columns if c in frame})
 
 
-def validation_report(*, lines: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame, per_sentence: pd.DataFrame, frames: list[str], n_boot: int = 2000, seed: int = 7) -> pd.DataFrame:
-    """Every measured accuracy of the pipeline against the gold, with bootstrap intervals:
-    boilerplate removal (body lines), actor mentions, quotes, speakers, frames."""
-    rows: list[dict[str, object]] = []
-
-    def add(component: str, unit: str, stats: dict[str, tuple[float, float, float]], n: int) -> None:
-        for measure, (value, low, high) in stats.items():
-            rows.append({"component": component, "measure": measure, "value": value, "low": low, "high": high, "items": n, "unit": unit})
-
-    gold_lines = read_gold_line_roles()
-    merged = lines.merge(gold_lines, on=["file", "line_no"], suffixes=("", "_gold"))
+def line_counts(lines: pd.DataFrame, gold: pd.DataFrame, prediction: str = "role") -> pd.DataFrame:
+    """Per article (file), over non-blank gold lines: true positives, predictions and gold
+    lines of the body class and of the boilerplate class (gold role ``removed``)."""
+    pred = _ints(lines, ("line_no",))[["file", "line_no", prediction]]
+    merged = gold.rename(columns={c: f"{c}_gold" for c in gold.columns if c not in ("file", "line_no")}).merge(pred, on=["file", "line_no"], how="left")
+    merged[prediction] = merged[prediction].fillna("not_processed")  # a rejected article's lines are no prediction
     merged = merged[merged["reason_gold"] != "blank"]
-    add("boilerplate removal (body lines)", "non-blank line", bootstrap_prf(list(merged["role"] == "body"), list(merged["role_gold"] == "body"), n_boot=n_boot, seed=seed), len(merged))
-    span = ["file", "line_no", "start", "end", "actor_id"]
-    pred_m, gold_m = _union_flags(_keys(mentions, span), _keys(read_gold_mentions(), span))
-    add("actor mentions (exact span and actor)", "mention", bootstrap_prf(pred_m, gold_m, n_boot=n_boot, seed=seed), len(pred_m))
-    gold_q = read_gold_quotes()
-    p_q, g_q = quotes[quotes["kind"] != "term"].reset_index(drop=True), gold_q[gold_q["kind"] != "term"].reset_index(drop=True)
-    pairs = match_quotes(p_q, g_q)
-    matched_p, matched_g = {pi for _, pi in pairs}, {gi for gi, _ in pairs}
-    flags_p = [True] * len(pairs) + [True] * (len(p_q) - len(matched_p)) + [False] * (len(g_q) - len(matched_g))
-    flags_g = [True] * len(pairs) + [False] * (len(p_q) - len(matched_p)) + [True] * (len(g_q) - len(matched_g))
-    add("quotes (half-span overlap)", "quote", bootstrap_prf(flags_p, flags_g, n_boot=n_boot, seed=seed), len(flags_p))
-    correct = [_speaker_agrees(p_q.loc[pi], g_q.loc[gi]) for gi, pi in pairs]
-    value, low, high = bootstrap_share(correct, n_boot=n_boot, seed=seed)
-    rows.append({"component": "quote speakers", "measure": "accuracy", "value": value, "low": low, "high": high, "items": len(correct), "unit": "matched quote"})
-    gold_f = read_csv(GOLD_DIR / "frames.csv")
-    coded = set(gold_f["sentence_id"])
-    pred_items = {(r["sentence_id"], f) for r in per_sentence[per_sentence["sentence_id"].isin(coded)].to_dict("records") for f in frames if r[f] > 0}
-    gold_items = {(r.sentence_id, r.frame) for r in gold_f.itertuples() if r.frame in frames}
-    pred_f, gold_fl = _union_flags(pred_items, gold_items)
-    add("frames (sentence x frame, micro)", "sentence-frame pair", bootstrap_prf(pred_f, gold_fl, n_boot=n_boot, seed=seed), len(pred_f))
-    return pd.DataFrame(rows, columns=["component", "measure", "value", "low", "high", "items", "unit"])
+    rows = []
+    for file, part in merged.groupby("file", sort=True):
+        pb, gb = part[prediction] == "body", part["role_gold"] == "body"
+        pr, gr = part[prediction] == "removed", part["role_gold"] == "removed"
+        rows.append({"file": file, "body_tp": int((pb & gb).sum()), "body_pred": int(pb.sum()), "body_gold": int(gb.sum()),
+                     "boiler_tp": int((pr & gr).sum()), "boiler_pred": int(pr.sum()), "boiler_gold": int(gr.sum()), "lines": len(part)})
+    return pd.DataFrame(rows, columns=["file", "body_tp", "body_pred", "body_gold", "boiler_tp", "boiler_pred", "boiler_gold", "lines"])
+
+
+def headline_matches(lines: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Per article: 1 when the detected headline line is the gold headline line (or both
+    find none), else 0."""
+    lines = _ints(lines, ("line_no",))
+    rows = []
+    for file, g in gold.groupby("file", sort=True):
+        true = set(g.loc[(g["role"] == "headline") & (g["subrole"] == "headline"), "line_no"])
+        p = lines[lines["file"] == file]
+        found = set(p.loc[(p["role"] == "headline") & (p["subrole"] == "headline"), "line_no"])
+        rows.append({"file": file, "correct": int(found == true)})
+    return pd.DataFrame(rows, columns=["file", "correct"])
+
+
+def _mention_correct(pred_id: str, pred_side: str, gold_id: str, gold_side: str) -> bool:
+    """Exact id, or for a provisional gold actor (a person the gazetteer lacked when the
+    gold was coded) any actor with the right side (span equality is checked by the caller)."""
+    if is_provisional(gold_id):
+        return bool(pred_id) and pred_side == gold_side
+    return pred_id == gold_id
+
+
+def mention_counts(mentions: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Per article: mentions right (exact span and actor id; a provisional gold actor counts
+    when span and side are right), predicted and gold."""
+    span = ["file", "line_no", "start", "end"]
+    pred = _ints(mentions, ("line_no", "start", "end"))
+    gold = _ints(gold.assign(side=gold["side"] if "side" in gold else ""), ("line_no", "start", "end"))
+    merged = gold.merge(pred[span + ["actor_id", "side"]], on=span, how="left", suffixes=("_gold", ""))
+    merged["correct"] = [
+        _mention_correct(str(p) if isinstance(p, str) else "", str(ps) if isinstance(ps, str) else "", g, gs)
+        for p, ps, g, gs in zip(merged["actor_id"], merged["side"], merged["actor_id_gold"], merged["side_gold"], strict=True)
+    ]
+    files = sorted(set(gold["file"]))
+    tp = merged.groupby("file")["correct"].sum().reindex(files, fill_value=0)
+    n_pred = pred[pred["file"].isin(files)].groupby("file").size().reindex(files, fill_value=0)
+    n_gold = gold.groupby("file").size().reindex(files, fill_value=0)
+    return pd.DataFrame({"file": files, "tp": tp.to_numpy(int), "pred": n_pred.to_numpy(int), "gold": n_gold.to_numpy(int)})
+
+
+def _speaker_correct(p: pd.Series, g: pd.Series) -> bool:
+    gold_id = str(g["speaker_actor_id"])
+    if is_provisional(gold_id):
+        return bool(p["speaker_actor_id"]) and p["speaker_side"] == g["speaker_side"]
+    return _speaker_agrees(p, g)
+
+
+def quote_counts(quotes: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Per article, over non-term quotes: matched (half-span overlap, one-to-one), predicted,
+    gold, matched with the right speaker, and predicted quotes without a speaker."""
+    p_all, g_all = quotes[quotes["kind"] != "term"], gold[gold["kind"] != "term"]
+    rows = []
+    for file in sorted(set(gold["file"])):
+        p = p_all[p_all["file"] == file].reset_index(drop=True)
+        g = g_all[g_all["file"] == file].reset_index(drop=True)
+        pairs = match_quotes(p, g)
+        speaker = sum(_speaker_correct(p.loc[pi], g.loc[gi]) for gi, pi in pairs)
+        no_speaker = int(((p["speaker_actor_id"] == "") & (p["speaker_side"] == "")).sum()) if len(p) else 0
+        rows.append({"file": file, "tp": len(pairs), "pred": len(p), "gold": len(g), "speaker_tp": speaker, "no_speaker": no_speaker})
+    return pd.DataFrame(rows, columns=["file", "tp", "pred", "gold", "speaker_tp", "no_speaker"])
+
+
+def _prf_rows(corpus: str, component: str, tp: np.ndarray, pred: np.ndarray, gold: np.ndarray, unit: str, *, n_boot: int, seed: int) -> list[dict[str, object]]:
+    rows = []
+    for measure, num, den in (("precision", tp, pred), ("recall", tp, gold), ("f1", 2 * tp, pred + gold)):
+        value, low, high, method = ratio_interval(num, den, n_boot=n_boot, seed=seed)
+        rows.append({"corpus": corpus, "component": component, "measure": measure, "value": value, "low": low, "high": high, "method": method,
+                     "items": int(gold.sum() if measure != "precision" else pred.sum()), "articles": len(tp), "unit": unit})
+    return rows
+
+
+def _share_row(corpus: str, component: str, measure: str, num: np.ndarray, den: np.ndarray, unit: str, *, n_boot: int, seed: int) -> dict[str, object]:
+    value, low, high, method = ratio_interval(num, den, n_boot=n_boot, seed=seed)
+    return {"corpus": corpus, "component": component, "measure": measure, "value": value, "low": low, "high": high, "method": method, "items": int(den.sum()), "articles": len(num), "unit": unit}
+
+
+def corpus_report(corpus: str, *, lines: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame, gold: dict[str, pd.DataFrame | None], baseline_lines: pd.DataFrame | None = None, n_boot: int = 2000, seed: int = 7) -> pd.DataFrame:
+    """Every measured accuracy on one corpus (or part) against its gold, with bootstrap
+    intervals that resample articles: boilerplate removal, headlines, actor mentions, quotes,
+    speakers, and the jusText baseline when its line roles are given."""
+    rows: list[dict[str, object]] = []
+    g_lines = gold.get("line_roles")
+    if g_lines is not None:
+        c = line_counts(lines, g_lines)
+        a = lambda k: c[k].to_numpy(dtype=float)  # noqa: E731
+        rows += _prf_rows(corpus, "boilerplate lines", a("boiler_tp"), a("boiler_pred"), a("boiler_gold"), "non-blank line", n_boot=n_boot, seed=seed)
+        rows.append(_share_row(corpus, "body lines", "kept", a("body_tp"), a("body_gold"), "gold body line", n_boot=n_boot, seed=seed))
+        rows += _prf_rows(corpus, "body lines", a("body_tp"), a("body_pred"), a("body_gold"), "non-blank line", n_boot=n_boot, seed=seed)[2:]
+        h = headline_matches(lines, g_lines)
+        rows.append(_share_row(corpus, "headlines", "exact match", h["correct"].to_numpy(float), np.ones(len(h)), "article", n_boot=n_boot, seed=seed))
+        if baseline_lines is not None:
+            b = line_counts(baseline_lines, g_lines)
+            ab = lambda k: b[k].to_numpy(dtype=float)  # noqa: E731
+            rows += _prf_rows(corpus, "boilerplate lines (jusText baseline)", ab("boiler_tp"), ab("boiler_pred"), ab("boiler_gold"), "non-blank line", n_boot=n_boot, seed=seed)[2:]
+            rows.append(_share_row(corpus, "body lines (jusText baseline)", "kept", ab("body_tp"), ab("body_gold"), "gold body line", n_boot=n_boot, seed=seed))
+    g_mentions = gold.get("mentions")
+    if g_mentions is not None:
+        c = mention_counts(mentions, g_mentions)
+        rows += _prf_rows(corpus, "actor mentions (exact span and actor)", c["tp"].to_numpy(float), c["pred"].to_numpy(float), c["gold"].to_numpy(float), "mention", n_boot=n_boot, seed=seed)
+    g_quotes = gold.get("quotes")
+    if g_quotes is not None:
+        c = quote_counts(quotes, g_quotes)
+        q = lambda k: c[k].to_numpy(dtype=float)  # noqa: E731
+        rows += _prf_rows(corpus, "quotes (half-span overlap)", q("tp"), q("pred"), q("gold"), "quote", n_boot=n_boot, seed=seed)
+        rows.append(_share_row(corpus, "quote speakers", "accuracy", q("speaker_tp"), q("tp"), "matched quote", n_boot=n_boot, seed=seed))
+        rows.append(_share_row(corpus, "quotes without a speaker", "share", q("no_speaker"), q("pred"), "predicted quote", n_boot=n_boot, seed=seed))
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+
+
+def frame_report(corpus: str, per_sentence: pd.DataFrame, gold: pd.DataFrame, frames: list[str], *, n_boot: int = 2000, seed: int = 7) -> pd.DataFrame:
+    """Micro precision/recall/F1 of sentence x frame pairs against gold frames, resampling
+    articles."""
+    coded = per_sentence[per_sentence["sentence_id"].isin(set(gold["sentence_id"]))]
+    gold_pairs = {(r.sentence_id, r.frame) for r in gold.itertuples() if r.frame in frames}
+    rows = []
+    for article_id, part in coded.groupby("article_id", sort=True):
+        pred = {(r["sentence_id"], f) for r in part.to_dict("records") for f in frames if int(r[f]) > 0}
+        mine = {(sid, f) for sid, f in gold_pairs if sid in set(part["sentence_id"])}
+        rows.append((len(pred & mine), len(pred), len(mine)))
+    tp, pred, gold_n = (np.array([r[k] for r in rows], dtype=float) for k in range(3))
+    return pd.DataFrame(_prf_rows(corpus, "frames (sentence x frame, micro)", tp, pred, gold_n, "sentence-frame pair", n_boot=n_boot, seed=seed), columns=REPORT_COLUMNS)
+
+
+# -- inter-coder agreement --------------------------------------------------------------------
+def _alpha(first: list[str | None], second: list[str | None]) -> float:
+    """Krippendorff's alpha (nominal) of two coders' values over the same units (None: the
+    coder gave the unit no value)."""
+    import krippendorff
+
+    codes: dict[str, int] = {}
+    data = np.array([[np.nan if v is None else codes.setdefault(v, len(codes)) for v in coder] for coder in (first, second)], dtype=float)
+    if len(codes) < 2:
+        return float("nan")
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+
+
+def agreement(first: dict[str, pd.DataFrame], second: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Krippendorff's alpha per annotation type between two independent codings of the same
+    texts: line roles (each non-blank line), boilerplate (body / not body per line), actor
+    mentions (the union of both coders' spans; a span one coder left out is 'none'), quotes
+    (the union of quote spans, matched at half-span overlap; value: kind, or 'none') and
+    quote speakers (the quotes both coded; value: speaker id, or side for anonymous)."""
+    if any(c.get(k) is None for c in (first, second) for k in ("line_roles", "mentions", "quotes")):
+        return pd.DataFrame(columns=AGREEMENT_COLUMNS)
+    texts = sorted(set(second["line_roles"]["file"]))
+    rows = []
+    a = first["line_roles"][first["line_roles"]["file"].isin(texts)].merge(second["line_roles"], on=["file", "line_no"], suffixes=("_1", "_2"))
+    a = a[(a["reason_1"] != "blank") | (a["reason_2"] != "blank")]
+    for name, values in (("line roles", lambda r, k: f"{r['role_' + k]}/{r['subrole_' + k]}"), ("boilerplate (body or not)", lambda r, k: str(r["role_" + k] == "body"))):
+        v1 = [values(r, "1") for _, r in a.iterrows()]
+        v2 = [values(r, "2") for _, r in a.iterrows()]
+        rows.append({"annotation": name, "alpha": _alpha(v1, v2), "units": len(a), "texts": len(texts), "coders": 2})
+    span = ["file", "line_no", "start", "end"]
+    m1, m2 = (_ints(c["mentions"][c["mentions"]["file"].isin(texts)], ("line_no", "start", "end")) for c in (first, second))
+    key1 = {tuple(r[span]): r["actor_id"] for _, r in m1.iterrows()}
+    key2 = {tuple(r[span]): r["actor_id"] for _, r in m2.iterrows()}
+    units = sorted(set(key1) | set(key2))
+    rows.append({"annotation": "actor mentions (span and actor)", "alpha": _alpha([key1.get(u, "none") for u in units], [key2.get(u, "none") for u in units]), "units": len(units), "texts": len(texts), "coders": 2})
+    q1, q2 = (c["quotes"][c["quotes"]["file"].isin(texts)].reset_index(drop=True) for c in (first, second))
+    as_pred = q2.rename(columns={"start_line": "line_no", "end_line": "end_line_no"})
+    pairs = match_quotes(as_pred, q1) if len(q1) and len(q2) else []
+    matched1, matched2 = {gi for gi, _ in pairs}, {pi for _, pi in pairs}
+    kinds1 = [q1.loc[gi, "kind"] for gi, _ in pairs] + [q1.loc[i, "kind"] for i in range(len(q1)) if i not in matched1] + ["none"] * (len(q2) - len(matched2))
+    kinds2 = [q2.loc[pi, "kind"] for _, pi in pairs] + ["none"] * (len(q1) - len(matched1)) + [q2.loc[i, "kind"] for i in range(len(q2)) if i not in matched2]
+    rows.append({"annotation": "quotes (span and kind)", "alpha": _alpha(kinds1, kinds2), "units": len(kinds1), "texts": len(texts), "coders": 2})
+    speaker = lambda r: r["speaker_actor_id"] or f"side:{r['speaker_side']}"  # noqa: E731
+    spoken = [(gi, pi) for gi, pi in pairs if q1.loc[gi, "kind"] != "term" and q2.loc[pi, "kind"] != "term"]
+    rows.append({"annotation": "quote speakers", "alpha": _alpha([speaker(q1.loc[gi]) for gi, _ in spoken], [speaker(q2.loc[pi]) for _, pi in spoken]), "units": len(spoken), "texts": len(texts), "coders": 2})
+    frame = pd.DataFrame(rows)
+    frame["is_reliable"] = frame["alpha"] >= RELIABLE_ALPHA
+    return frame[AGREEMENT_COLUMNS]
+
+
+# -- the jusText baseline ---------------------------------------------------------------------
+def justext_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    """jusText's verdict for every line of every article, each line given as one HTML
+    paragraph (English stoplist, default settings): ``role`` is ``body`` for a good paragraph
+    and ``removed`` for boilerplate or a blank line."""
+    import html
+
+    import justext
+
+    stoplist = justext.get_stoplist("English")
+    out = []
+    for file, part in lines.groupby("file", sort=True):
+        part = _ints(part, ("line_no",)).sort_values("line_no")
+        texts = [str(t) for t in part["text"]]
+        shown = [i for i, t in enumerate(texts) if t.strip()]
+        document = "<html><body>" + "".join(f"<p>{html.escape(texts[i].strip())}</p>" for i in shown) + "</body></html>"
+        paragraphs = justext.justext(document.encode("utf-8"), stoplist, encoding="utf-8") if shown else []
+        if len(paragraphs) != len(shown):
+            raise ValueError(f"{file}: jusText returned {len(paragraphs)} paragraphs for {len(shown)} lines")
+        verdict = {i: ("removed" if p.is_boilerplate else "body") for i, p in zip(shown, paragraphs, strict=True)}
+        for i, row in enumerate(part.itertuples()):
+            out.append({"file": file, "line_no": row.line_no, "role": verdict.get(i, "removed")})
+    return pd.DataFrame(out, columns=["file", "line_no", "role"])
+
+
+# -- the package's validation corpus ------------------------------------------------------------
+VALIDATION_DIR = PROJ_ROOT / "data" / "validation"
+PARTS: tuple[str, ...] = ("dev", "test")
+
+
+def validation_split(path: Path = VALIDATION_DIR / "split.csv") -> dict[str, set[str]]:
+    """Files of the development and test parts (split once, by outlet; see its README)."""
+    split = read_csv(path)
+    return {part: set(split.loc[split["part"] == part, "file"]) for part in PARTS}
+
+
+def read_gold_folder(folder: Path) -> dict[str, pd.DataFrame | None]:
+    """The gold tables of a folder (None for a table it lacks)."""
+    return {name: read_gold(folder / f"{name}.csv" if (folder / f"{name}.csv").is_file() else None, name) for name in ("line_roles", "mentions", "quotes", "frames")}
+
+
+def _only(frame: pd.DataFrame | None, files: set[str]) -> pd.DataFrame | None:
+    return None if frame is None else frame[frame["file"].isin(files)]
+
+
+def validation_corpus_report(tables: dict[str, pd.DataFrame], *, gold_dir: Path = VALIDATION_DIR / "gold", n_boot: int = 2000, seed: int = 7) -> pd.DataFrame:
+    """The development and test parts of the validation corpus, scored against their gold,
+    with the jusText baseline on the same gold."""
+    gold = read_gold_folder(gold_dir)
+    if gold["line_roles"] is None:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    baseline = justext_lines(tables["lines"])
+    parts = []
+    for part, files in validation_split().items():
+        parts.append(corpus_report(
+            part, lines=_only(tables["lines"], files), mentions=_only(tables["mentions"], files), quotes=_only(tables["quotes"], files),
+            gold={k: _only(v, files) for k, v in gold.items()}, baseline_lines=_only(baseline, files), n_boot=n_boot, seed=seed,
+        ))
+    return pd.concat(parts, ignore_index=True)
+
+
+def study_report(label: str, tables: dict[str, pd.DataFrame], gold: dict[str, pd.DataFrame | None], *, frames: list[str], n_boot: int = 2000, seed: int = 7) -> pd.DataFrame:
+    """A study corpus scored on the part its gold covers (all components it has gold for)."""
+    from afstudy.framing import sentence_frames
+
+    processed = set(tables["articles"]["file"])
+    part = {k: (None if v is None else v[v["file"].isin(processed)]) if k != "frames" else v for k, v in gold.items()}
+    report = corpus_report(label, lines=tables["lines"], mentions=tables["mentions"], quotes=tables["quotes"], gold=part, n_boot=n_boot, seed=seed)
+    if gold.get("frames") is not None:
+        per_sentence = sentence_frames(tables["sentences"], tables["frame_hits"], frames)
+        report = pd.concat([report, frame_report(label, per_sentence, gold["frames"], frames, n_boot=n_boot, seed=seed)], ignore_index=True)
+    return report
+
+
+def side_by_side(report: pd.DataFrame) -> pd.DataFrame:
+    """The report as one row per component and measure, one column per corpus (value and
+    interval as text), in the report's order."""
+    cell = report.assign(text=[f"{v:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else f"{v:.3f}" for v, lo, hi in zip(report["value"].astype(float), report["low"].astype(float), report["high"].astype(float), strict=True)])
+    order = list(dict.fromkeys(zip(report["component"], report["measure"], strict=True)))
+    wide = cell.pivot_table(index=["component", "measure"], columns="corpus", values="text", aggfunc="first", sort=False)
+    corpora = [c for c in ("seeds", "study", "dev", "test") if c in wide.columns]
+    return wide.reindex(pd.MultiIndex.from_tuples(order, names=["component", "measure"]))[corpora].fillna("").reset_index()
+
+
+def write_validation(own: pd.DataFrame | None, package: pd.DataFrame, alpha: pd.DataFrame, out_dir: Path) -> pd.DataFrame:
+    """Write the report (CSV and booktabs LaTeX, side by side) and the agreement table."""
+    from afstudy.framing import to_booktabs
+    from afstudy.io import atomic_open, write_csv
+
+    report = pd.concat([f for f in (own, package) if f is not None and len(f)], ignore_index=True) if (own is not None and len(own)) or len(package) else pd.DataFrame(columns=REPORT_COLUMNS)
+    write_csv(report, out_dir / "validation_report.csv")
+    write_csv(alpha, out_dir / "agreement.csv")
+    table = side_by_side(report) if len(report) else pd.DataFrame(columns=["component", "measure"])
+    with atomic_open(out_dir / "validation_report.tex", "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(to_booktabs(table, caption="Accuracy against hand-coded gold: the study's corpus, and the development and test parts of the validation corpus (95% bootstrap intervals over articles)", label="tab:validation"))
+    return report

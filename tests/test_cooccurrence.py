@@ -12,7 +12,7 @@ import pytest
 from afstudy.cooccurrence import LEVELS, UNITS, Spec, apply_measure, cooccurrence, cooccurrence_counts, cooccurrence_counts_streamed, evidence, grid, long_table, to_long
 from afstudy.errors import InputError
 from afstudy.io import read_csv
-from afstudy.paths import PROCESSED_DIR, PROJ_ROOT
+from afstudy.paths import PROJ_ROOT
 
 
 def mention(sentence: str, unit: str, actor: str, side: str, token: int, article: str = "a1", outlet: str = "o1", part: str = "paragraph") -> dict[str, object]:
@@ -158,7 +158,7 @@ def test_the_long_table_holds_every_spec_and_measure(seed_tables: tuple[pd.DataF
     row = long[(long.scope == "pooled") & (long.unit == "sentence") & (long.measure == "count") & (long.actor_a == "russia") & (long.actor_b == "taliban")]
     direct = cooccurrence(mentions, sentences, Spec(level="side")).loc["russia", "taliban"]
     assert row["value"].item() == direct
-    _ = PROCESSED_DIR, apply_measure
+    _ = apply_measure
 
 
 def test_streamed_counts_equal_the_in_memory_counts_for_every_spec_and_chunk_size(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from spacy.strings import get_string_id
 
 from afstudy.errors import ConfigError
 from afstudy.extraction import Extraction
-from afstudy.framing import FRAMES_KEY, bootstrap_ci, frame_scores, load_lexicon, salience, sentence_frames, to_booktabs
+from afstudy.framing import FRAMES_KEY, frame_scores, load_lexicon, salience, sentence_frames, to_booktabs
 from afstudy.io import read_csv
 from afstudy.paths import GOLD_DIR
 from afstudy.pipeline import customize_tokenizer
@@ -99,21 +99,16 @@ def test_a_bad_token_pattern_is_a_clear_error(tmp_path: Path) -> None:
         nlp.add_pipe("afstudy_frames", config={"lexicon_path": str(path)})
 
 
-def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
-    has = np.array([1, 0, 0, 1, 1, 0, 1, 0, 0, 0], dtype=float)
-    words = np.full(10, 20)
-    first = bootstrap_ci(has, has * 2, words, seed=1)
-    assert first == bootstrap_ci(has, has * 2, words, seed=1)
-    low, high, rlow, rhigh = first
-    assert low <= has.mean() <= high and rlow <= 1000 * (has * 2).sum() / words.sum() <= rhigh
-
-
 def test_salience_and_scores_by_hand() -> None:
     per = pd.DataFrame(
         {"article_id": ["a", "a", "b", "b"], "sentence_id": ["s1", "s2", "s3", "s4"], "part": ["paragraph"] * 4, "words_count": [10, 10, 10, 10], "f": [2, 0, 1, 0], "g": [0, 0, 0, 1]}
     )
     sal = salience(per, pd.Series({"a": "x", "b": "y"}), ["f", "g"], n_boot=50).set_index(["group", "frame"])
     assert sal.loc[("x", "f"), "sentence_share"] == 0.5 and sal.loc[("x", "f"), "hits_per_1000_words"] == 100.0
+    # one article per group: no interval can be computed from articles, and none is claimed
+    assert sal["sentence_share_low"].isna().all() and set(sal["interval_method"]) == {"none"}
+    pooled = salience(per, pd.Series({"a": "x", "b": "x"}), ["f"], n_boot=200).iloc[0]
+    assert pooled["articles_count"] == 2 and pooled["sentence_share"] == 0.5
     gold = pd.DataFrame({"sentence_id": ["s1", "s3", "s4", "s2"], "frame": ["f", "g", "g", "none"]})
     scores = frame_scores(per, gold, ["f", "g"]).set_index("frame")
     assert (scores.loc["f", "precision"], scores.loc["f", "recall"]) == (0.5, 1.0)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from afstudy.paths import NOTEBOOKS_DIR, PROJ_ROOT
+from afstudy.notebooks import parameterize_copies
+from afstudy.paths import NOTEBOOKS_DIR, PROJ_ROOT, SEEDS_DIR
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = PROJ_ROOT / "build" / "test-artifacts"
@@ -37,8 +38,9 @@ def free_port() -> int:
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     port, token = free_port(), secrets.token_hex(16)
     root = tmp_path_factory.mktemp("lab")  # a copy, so JupyterLab's autosave never touches notebooks/
-    shutil.copy(NOTEBOOKS_DIR / "07-explorer.ipynb", root / "07-explorer.ipynb")
-    env = {k: v for k, v in os.environ.items() if k != "AFSTUDY_OUTPUT_ROOT"}  # read the committed outputs
+    copies = parameterize_copies(NOTEBOOKS_DIR, tmp_path_factory.mktemp("copies"), {"out_root": str(tmp_path_factory.mktemp("out"))})
+    shutil.copy(next(c for c in copies if c.name == "07-explorer.ipynb"), root / "07-explorer.ipynb")
+    env = dict(os.environ)
     env["JUPYTER_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("runtime"))
     log = open(tmp_path_factory.mktemp("log") / "lab.log", "w")
     server = subprocess.Popen(
@@ -104,11 +106,14 @@ def test_explorer_runs_all_cells_and_renders_the_figure(lab: tuple[str, str]) ->
     assert not any("[ ]" in p or "[*]" in p for p in prompts if p.strip()), prompts
 
 
-def test_explorer_data_functions() -> None:
+def test_explorer_data_functions(tmp_path: Path) -> None:
+    from afstudy.cli import main
     from afstudy.cooccurrence import Spec
     from afstudy.explorer import ExplorerData, actor_quotes, kwic, kwic_html, strongest_pair
 
-    data = ExplorerData.load(PROJ_ROOT / "data" / "processed")
+    assert main(["extract", str(SEEDS_DIR), "--out", str(tmp_path)]) == 0
+    data = ExplorerData.load(tmp_path)
+    assert data.most_quoted() == "zamir_kabulov"
     spec = Spec(unit="sentence", level="side", scope="voa")
     a, b = strongest_pair(data, spec)
     table = kwic(data, spec, a, b)

@@ -11,7 +11,9 @@ A coder writes three sheets in ``data/validation/coding/<coder>/`` (see docs/cod
   speaker_side,is_anonymous,is_unbalanced``.
 
 ``text`` + ``occurrence`` (1 = the first occurrence of that exact text in the line) locate a
-span; this script turns them into character offsets and checks everything it can check
+span (a quote that runs on across paragraphs is one row: its pieces joined by ``\n`` in
+``text``, the first piece running to the end of its line, each later piece opening its line
+after at most a quote mark); this script turns them into character offsets and checks everything it can check
 mechanically (it reads the raw texts and the actor ids, never an extractor's output).
 
 Usage:
@@ -35,7 +37,7 @@ ROLES = {"headline": {"headline", "standfirst"}, "byline": {"byline", "dateline"
 REASONS = {"blank", "navigation", "widget", "login", "donation", "related_links", "loading", "page_stamp", "credit", "footer", "duplicate_caption", "duplicate_line", "self_description"}
 HOWS = {"name", "alias", "surname", "descriptor", "label", "metonym"}
 KINDS = {"direct", "partial", "indirect", "term"}
-OPEN_MARKS, CLOSE_MARKS = "“\"‘'", "”\"’'"
+OPEN_MARKS, CLOSE_MARKS = "“\"‘'`", "”\"’'`"
 PROVISIONAL = re.compile(r"new:[a-z0-9_]+")
 
 
@@ -139,8 +141,26 @@ def build(coder: str, out: Path) -> int:
         where = f"quotes.csv:{i}"
         try:
             n = int(r["line_no"])
-            line = raw_lines(r["file"])[n - 1]
-            start, end = locate(line, r["text"], r["occurrence"], where)
+            raw = raw_lines(r["file"])
+            pieces = r["text"].split("\n")
+            line = raw[n - 1]
+            start, end = locate(line, pieces[0], r["occurrence"], where)
+            end_line, last_line = n, line
+            if len(pieces) > 1:  # a quote that runs on across paragraphs: one piece per coded line
+                if end != len(line.rstrip()):
+                    raise ValueError(f"{where}: the first piece of a multi-line quote must run to the end of its line")
+                k = n
+                for piece in pieces[1:]:
+                    k += 1
+                    while k <= len(raw) and not raw[k - 1].strip():
+                        k += 1
+                    if k > len(raw):
+                        raise ValueError(f"{where}: the quote runs past the end of the file")
+                    text_k = raw[k - 1]
+                    at = text_k.find(piece)
+                    if at < 0 or (at > 0 and text_k[:at].strip() not in OPEN_MARKS):
+                        raise ValueError(f"{where}: piece {piece[:30]!r} does not open line {k} (after at most a quote mark)")
+                    end_line, last_line, end = k, text_k, at + len(piece)
         except (ValueError, IndexError, FileNotFoundError, KeyError) as exc:
             problems.append(f"{where}: {exc}")
             continue
@@ -148,8 +168,10 @@ def build(coder: str, out: Path) -> int:
         speaker = r["speaker_actor_id"].strip()
         if kind not in KINDS:
             problems.append(f"{where}: bad kind {kind!r}")
-        if kind in ("direct", "partial", "term") and not (start > 0 and line[start - 1] in OPEN_MARKS and end < len(line) and line[end] in CLOSE_MARKS):
-            problems.append(f"{where}: a {kind} span must sit right inside quote marks")
+        unclosed = not last_line[end:].strip() and r["is_unbalanced"].strip().lower() == "true"  # a quote left open at the end of the line
+        closed = end < len(last_line) and last_line[end] in CLOSE_MARKS
+        if kind in ("direct", "partial", "term") and not (start > 0 and line[start - 1] in OPEN_MARKS and (closed or unclosed)):
+            problems.append(f"{where}: a {kind} span must sit right inside quote marks (an unclosed quote: to the end of the line, with is_unbalanced true)")
         if (kind == "term") != (not r["cue"].strip() and not r["speaker_text"].strip()):
             problems.append(f"{where}: cue and speaker_text are empty exactly for terms")
         if speaker and speaker not in actors and not PROVISIONAL.fullmatch(speaker):
@@ -158,7 +180,7 @@ def build(coder: str, out: Path) -> int:
             problems.append(f"{where}: unknown side {r['speaker_side']!r}")
         if (r["file"], n) not in coded:
             problems.append(f"{where}: line {n} is not a coded (non-removed) line")
-        gold_quotes.append({"file": r["file"], "start_line": n, "start": start, "end_line": n, "end": end, "text": r["text"], "kind": kind,
+        gold_quotes.append({"file": r["file"], "start_line": n, "start": start, "end_line": end_line, "end": end, "text": r["text"], "kind": kind,
                             "cue": r["cue"].strip(), "speaker_text": r["speaker_text"].strip(), "speaker_actor_id": speaker, "speaker_side": r["speaker_side"].strip(),
                             "is_anonymous": r["is_anonymous"].strip().lower() or "false", "is_unbalanced": r["is_unbalanced"].strip().lower() or "false"})
     for p in problems:
