@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from afstudy.errors import ConfigError
+from afstudy.lineshape import PHOTO_CREDIT_RE, Lexicon, Shape, words
 from afstudy.io import LineDict, load_yaml_with_lines
 from afstudy.paths import OUTLETS_FILE
 
@@ -35,9 +36,6 @@ REASONS: frozenset[str] = frozenset(
         "self_description",
     }
 )
-WORD_RE = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
-TERMINAL_RE = re.compile(r"[.!?…:;][\"'”’)\]]*$")
-CLOSING_QUOTES = "\"'”’)]"
 
 
 def either(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
@@ -93,11 +91,21 @@ class Profile:
     standfirst_overlap: float
     repeat_window: int
     lead_caption_max_words: int | None = None
+    line_prefixes: tuple[re.Pattern[str], ...] = ()
+    lexicon: Lexicon = field(default_factory=lambda: Lexicon(frozenset(), frozenset(), frozenset(), frozenset()))
+    title_max_words: int = 25
+    head_body_share: float = 0.25
+    run_min_lines: int = 4
+    run_max_words: int = 4
 
     @cached_property
     def joined(self) -> dict[str, re.Pattern[str] | None]:
-        """The caption, credit, byline and dateline patterns, each list as one expression."""
-        return {kind: either(getattr(self, kind)) for kind in ("captions", "credits", "bylines", "datelines")}
+        """The prefix, caption, credit, byline and dateline patterns, each list as one expression."""
+        return {kind: either(getattr(self, kind)) for kind in ("line_prefixes", "captions", "credits", "bylines", "datelines")}
+
+    def shape(self, text: str) -> Shape:
+        """The measured shape of a stripped line, with this profile's word lists."""
+        return Shape(text, self.lexicon)
 
 
 @dataclass
@@ -131,11 +139,6 @@ class Profiles:
         if outlet_id in self.outlets:
             return self.outlets[outlet_id]
         return _build_profile(self.path, outlet_id, {"name": outlet_id}, self.generic)
-
-
-def words(text: str) -> list[str]:
-    """Word tokens of ``text`` (letters and digits, inner apostrophes, dots and hyphens)."""
-    return WORD_RE.findall(text)
 
 
 def _compile(path: Path, patterns: Any, where: LineDict | None, *, ignore_case: bool = False) -> tuple[re.Pattern[str], ...]:
@@ -186,6 +189,21 @@ def _build_profile(path: Path, outlet_id: str, spec: dict[str, Any], generic: di
     lead = spec.get("lead_caption_max_words")
     if lead is not None and (not isinstance(lead, int) or lead <= 0):
         raise ConfigError(path, f"outlets.{outlet_id}.lead_caption_max_words must be a positive integer", getattr(spec, "line", None))
+    lexicon = generic.get("lexicon") or {}
+    if not isinstance(lexicon, dict):
+        raise ConfigError(path, "generic.lexicon must be a mapping of word lists", getattr(generic, "line", None))
+    word_sets = {}
+    for key in ("chrome", "login", "date", "stamp", "abbreviations"):
+        values = lexicon.get(key) or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ConfigError(path, f"generic.lexicon.{key} must be a list of words", getattr(lexicon, "line", None))
+        word_sets[key] = frozenset(v.lower() for v in values)
+    head_share = generic.get("head_body_share", 0.25)
+    if not isinstance(head_share, (int, float)) or isinstance(head_share, bool) or not 0 < head_share <= 1:
+        raise ConfigError(path, "generic.head_body_share must be a number in (0, 1]")
+    prefixes = _compile(path, generic.get("line_prefixes", []), generic)
+    if any("prefix" not in p.groupindex for p in prefixes):
+        raise ConfigError(path, "every generic.line_prefixes pattern needs a (?P<prefix>...) group", getattr(generic, "line", None))
     return Profile(
         outlet_id=outlet_id,
         name=str(spec.get("name", outlet_id)),
@@ -202,6 +220,12 @@ def _build_profile(path: Path, outlet_id: str, spec: dict[str, Any], generic: di
         standfirst_overlap=float(overlap),
         repeat_window=_int(path, generic, "repeat_window"),
         lead_caption_max_words=lead,
+        line_prefixes=prefixes,
+        lexicon=Lexicon(**word_sets),
+        title_max_words=_int(path, generic, "title_max_words"),
+        head_body_share=float(head_share),
+        run_min_lines=_int(path, generic, "run_min_lines"),
+        run_max_words=_int(path, generic, "run_max_words"),
     )
 
 
@@ -228,8 +252,7 @@ def load_profiles(path: str | Path = OUTLETS_FILE) -> Profiles:
 
 def is_sentence_like(text: str, profile: Profile) -> bool:
     """A running-text line: long enough, or a short sentence ending in punctuation."""
-    n = len(words(text))
-    return n >= profile.body_min_words or (n >= 3 and bool(TERMINAL_RE.search(text)))
+    return profile.shape(text).is_sentence(profile.body_min_words)
 
 
 def _repeated(line: str, others: list[str], threshold: float) -> bool:
@@ -238,21 +261,38 @@ def _repeated(line: str, others: list[str], threshold: float) -> bool:
     return bool(mine) and any(len(mine & {w.lower() for w in words(other)}) / len(mine) >= threshold for other in others)
 
 
+def _strip_prefixes(roles: list[LineRole], profile: Profile) -> None:
+    """Record and remove what a crawler or CMS put in front of a line (a page stamp such as
+    "date 2021-10-20 "), so the rest of the line is judged on its own."""
+    joined = profile.joined["line_prefixes"]
+    for lr in roles:
+        lr.clean_text = lr.text.strip()
+        match = joined.match(lr.clean_text) if joined else None
+        if match and match.group("prefix") and match.end("prefix") < len(lr.clean_text):
+            lr.prefix = match.group("prefix")
+            lr.clean_text = lr.clean_text[len(lr.prefix) :]
+
+
 def _mark_fixed_patterns(roles: list[LineRole], profile: Profile) -> None:
+    """Patterns and line shape: blank lines, appeal blocks, the profile's remove rules,
+    credits, bylines, datelines and captions, then the outlet-independent shapes of web
+    chrome (interface words, icons, breadcrumbs), tickers, date-only lines and photo
+    credits."""
     in_block: BlockRule | None = None
     joined = profile.joined
     credits, bylines, datelines, captions = joined["credits"], joined["bylines"], joined["datelines"], joined["captions"]
     for lr in roles:
-        stripped = lr.text.strip()
+        stripped = lr.clean_text
         if not stripped:
             lr.set("removed", reason="blank", rule="blank")
             continue
         if in_block is None:
-            in_block = next((b for b in profile.blocks if b.joined and b.joined.search(stripped)), None)
+            in_block = next((b for b in profile.blocks if b.joined and (b.joined.search(stripped) or b.joined.search(lr.text.strip()))), None)
         if in_block is not None:
             lr.set("removed", reason=in_block.reason, rule=f"block:{in_block.reason}")
             continue
-        rule = next((r for r in profile.remove if r.joined and r.joined.fullmatch(stripped)), None)
+        rule = next((r for r in profile.remove if r.joined and (r.joined.fullmatch(stripped) or r.joined.fullmatch(lr.text.strip()))), None)
+        shape = profile.shape(stripped)
         if rule is not None:
             lr.set("removed", reason=rule.reason, rule=f"remove:{rule.reason}")
         elif credits and credits.fullmatch(stripped):
@@ -263,16 +303,73 @@ def _mark_fixed_patterns(roles: list[LineRole], profile: Profile) -> None:
             lr.set("byline", "dateline", rule="dateline")
         elif captions and captions.match(stripped):
             lr.set("caption", "caption", rule="caption_pattern")
+        elif shape.is_chrome:
+            lr.set("removed", reason="login" if shape.is_login else "widget", rule="shape:chrome")
+        elif shape.is_date_line:
+            if shape.is_stamp:
+                lr.set("removed", reason="page_stamp", rule="shape:stamp")
+            else:
+                lr.set("byline", "dateline", rule="shape:date_line")
+        elif shape.is_numeric:
+            lr.set("removed", reason="widget", rule="shape:numbers")
+        elif shape.has_photo_credit:
+            lr.set("caption", "caption", rule="shape:photo_credit")
+        elif shape.is_caps_name:
+            lr.set("byline", "byline", rule="shape:caps_name")
 
 
-def _mark_repeats(roles: list[LineRole], profile: Profile) -> None:
+def _mark_runs(roles: list[LineRole], profile: Profile) -> None:
+    """A run of at least ``run_min_lines`` consecutive short lines that are not sentences
+    (a widget's labels and numbers, a menu, a list of section names) is page furniture."""
+    run: list[int] = []
+
+    def flush() -> None:
+        open_in_run = [i for i in run if roles[i].role == ""]
+        if len(run) >= profile.run_min_lines and open_in_run:
+            for i in open_in_run:
+                roles[i].set("removed", reason="widget", rule="shape:short_line_run")
+        run.clear()
+
+    for i, lr in enumerate(roles):
+        shape = profile.shape(lr.clean_text)
+        short = bool(lr.clean_text) and shape.n <= profile.run_max_words and not shape.ends_sentence
+        if short and (lr.role == "" or lr.reason in ("widget", "navigation", "login")):
+            run.append(i)
+        else:
+            flush()
+    flush()
+
+
+def _copy_key(text: str) -> str:
+    """A line's text for finding copies: a trailing photo credit or final period does not
+    make it another line."""
+    return PHOTO_CREDIT_RE.sub("", text).strip().rstrip(".")
+
+
+def _title_copies(roles: list[LineRole], profile: Profile) -> set[int]:
+    """Open title-like lines printed more than once on the page (a CMS's page title and its
+    heading): strong evidence of the headline."""
+    seen: dict[str, list[int]] = {}
+    for i, lr in enumerate(roles):
+        if lr.role == "" and profile.shape(lr.clean_text).is_title(profile.title_max_words):
+            seen.setdefault(lr.clean_text, []).append(i)
+    return {group[0] for group in seen.values() if len(group) > 1}
+
+
+def _mark_repeats(roles: list[LineRole], profile: Profile, headline: int | None) -> None:
+    """Second and later copies: of the headline (duplicate_line), of a caption or of a line
+    repeated within ``repeat_window`` lines (the first copy is then a caption), or of any
+    other line (duplicate_line)."""
     seen: dict[str, int] = {}
     recent: list[int] = []
+    head_key = _copy_key(roles[headline].clean_text) if headline is not None else None
     for i, lr in enumerate(roles):
         if lr.reason == "blank":
             continue
-        key = lr.text.strip()
-        if key in seen and lr.role in ("", "caption"):
+        key = _copy_key(lr.clean_text)
+        if i != headline and key == head_key and lr.role in ("", "caption", "byline"):
+            lr.set("removed", reason="duplicate_line", rule="repeat_of_headline")
+        elif key in seen and lr.role in ("", "caption") and i != headline:
             first = roles[seen[key]]
             if first.role == "caption" or (seen[key] in recent and first.role == ""):
                 if first.role == "":
@@ -288,68 +385,135 @@ def _open(roles: list[LineRole], start: int = 0) -> list[int]:
     return [i for i in range(start, len(roles)) if roles[i].role == ""]
 
 
-def _mark_head(roles: list[LineRole], profile: Profile) -> int:
-    """Mark headline, lead caption and standfirst; return the index after the headline."""
+def _find_headline(roles: list[LineRole], profile: Profile) -> tuple[int | None, bool]:
+    """The headline: the first title-like line (a title printed twice wins) before a
+    quarter of the body's words; else a title printed twice anywhere (a page that puts its
+    title block after the text); else none (an excerpt that starts inside the report)."""
     open_idx = _open(roles)
-    if not open_idx:
-        return len(roles)
-    h = open_idx[0]
-    roles[h].set("headline", "headline", rule="first_line")
+    shapes = {i: profile.shape(roles[i].clean_text) for i in open_idx}
+    strong = {i: shapes[i].is_strong_body(profile.body_min_words) for i in open_idx}
+    total = sum(shapes[i].n for i in open_idx if strong[i])
+    copies = _title_copies(roles, profile)
+    zone, seen_words = [], 0
+    for i in open_idx:
+        if seen_words and seen_words >= profile.head_body_share * total:
+            break
+        zone.append(i)
+        seen_words += shapes[i].n if strong[i] else 0
+    candidates = [i for i in zone if not strong[i] and shapes[i].is_title(profile.title_max_words)]
+    if candidates:
+        repeated = [i for i in candidates if i in copies]
+        return (repeated[0] if repeated else candidates[0]), True
+    return (min(copies) if copies else None), False
+
+
+def _mark_head(roles: list[LineRole], profile: Profile, h: int | None, at_top: bool) -> None:
+    """Mark the headline, what stands before it, and the lead caption or standfirst after it."""
+    if h is None:
+        return
+    roles[h].set("headline", "headline", rule="title_shape" if at_top else "title_printed_twice")
+    for i in _open(roles, 0):
+        if i >= h or not at_top:
+            break
+        shape = profile.shape(roles[i].clean_text)
+        if shape.is_sentence(profile.body_min_words):
+            roles[i].set("removed", reason="related_links", rule="before_headline")  # a teaser of another story
+        else:
+            roles[i].set("removed", reason="navigation", rule="before_headline")  # section labels, menus
     after = _open(roles, h + 1)
     if not after:
-        return h + 1
+        return
     k = after[0]
-    text = roles[k].text.strip()
-    n = len(words(text))
+    text = roles[k].clean_text
+    shape = profile.shape(text)
+    n = shape.n
     if profile.lead_caption_max_words and n <= profile.lead_caption_max_words and len(after) > 1:
         single = len(re.findall(r"[.!?](?=\s|$)", text)) == 1 and text.endswith(".")
         if single and len(words(roles[after[1]].text)) > n:
             roles[k].set("caption", "caption", rule="lead_caption")
-            return h + 1
-    if n >= profile.standfirst_min_words and is_sentence_like(text, profile):
+            return
+    adjacent = all(roles[j].reason == "blank" for j in range(h + 1, k))
+    following = [roles[j] for j in range(k + 1, len(roles)) if roles[j].reason != "blank"][:1]
+    dateline_led = any(p.match(text) for p in profile.lead_ins)  # "MOSCOW (Reuters) - …" opens the report itself
+    before_block = adjacent and not dateline_led and bool(following) and (
+        following[0].role in ("byline", "caption") or following[0].reason in ("credit", "duplicate_caption", "duplicate_line")
+    )
+    if shape.is_title(profile.title_max_words) and not BULLET_RE.match(text) and len(after) > 1 and after[1] - k <= 2 and profile.shape(roles[after[1]].clean_text).is_strong_body(profile.body_min_words):
+        roles[k].set("headline", "standfirst", rule="second_title_line")
+    elif shape.is_sentence(profile.body_min_words) and n >= profile.standfirst_min_words:
         later = [roles[j].text for j in after[1:]]
         if _repeated(text, later, profile.standfirst_overlap):
             roles[k].set("headline", "standfirst", rule="standfirst_repeated_in_body")
-    return h + 1
+        elif before_block:
+            roles[k].set("headline", "standfirst", rule="standfirst_before_byline")
+    for j in after:
+        if not BULLET_RE.match(roles[j].clean_text):
+            break
+        roles[j].set("headline", "standfirst", rule="summary_bullet")
+
+
+BULLET_RE = re.compile(r"^[-–•]\s+\S")
+
+
+def _is_cut_paragraph(shape: Shape, profile: Profile) -> bool:
+    """The page's last line stops mid-sentence (a stored excerpt, a page cut off): running
+    text, with the function words of a sentence, not a title."""
+    return shape.n >= profile.body_min_words and not shape.ends_sentence and shape.stopword_share >= 0.3
 
 
 def _mark_body(roles: list[LineRole], profile: Profile) -> None:
+    """Running text is body; a short line between body paragraphs is a subheading; short
+    lines before the body are page furniture; after the last paragraph, title-like lines
+    are links to other stories and other fragments are widgets."""
     open_idx = _open(roles)
-    sentence = {i: is_sentence_like(roles[i].text.strip(), profile) for i in open_idx}
-    last_body = max((i for i in open_idx if sentence[i]), default=-1)
+    shapes = {i: profile.shape(roles[i].clean_text) for i in open_idx}
+    sentence = {i: shapes[i].is_sentence(profile.body_min_words) for i in open_idx}
+    last_line = max((i for i, lr in enumerate(roles) if lr.reason != "blank"), default=-1)
+    cut = last_line in shapes and _is_cut_paragraph(shapes[last_line], profile)
+    strong = [i for i in open_idx if shapes[i].ends_sentence or shapes[i].is_strong_body(profile.body_min_words) or shapes[i].opens_quote or (cut and i == last_line)]
+    body = [i for i in open_idx if sentence[i]]
+    first_body, last_body = (body[0], body[-1]) if body else (len(roles), -1)
+    last_strong = strong[-1] if strong else -1
     for i in open_idx:
-        text = roles[i].text.strip()
-        if sentence[i]:
-            roles[i].set("body", "paragraph", rule="sentence_like")
-        elif i < last_body and len(words(text)) <= profile.subheading_max_words:
-            roles[i].set("body", "subheading", rule="short_line_before_body")
-        elif i < last_body:
+        if sentence[i] and i > last_strong and shapes[i].is_title(profile.title_max_words):
+            roles[i].set("removed", reason="related_links", rule="title_after_body")  # another story's title after the report
+        elif sentence[i] or (shapes[i].opens_quote and i > last_body):
+            roles[i].set("body", "paragraph", rule="sentence_like" if sentence[i] else "quote_paragraph")
+        elif first_body < i < last_body and shapes[i].n <= profile.subheading_max_words:
+            roles[i].set("body", "subheading", rule="short_line_between_body")
+        elif first_body < i < last_body:
             roles[i].set("body", "paragraph", rule="long_line")
+        elif i < first_body:
+            roles[i].set("removed", reason="navigation", rule="before_body")
+        elif shapes[i].is_title(profile.title_max_words):
+            roles[i].set("removed", reason="related_links", rule="title_after_body")
         else:
             roles[i].set("removed", reason="widget", rule="trailing_fragment")
 
 
 def _strip_lead_in(roles: list[LineRole], profile: Profile) -> None:
-    for lr in roles:
-        lr.clean_text = lr.text.strip()
     first = next((lr for lr in roles if lr.role == "body" and lr.subrole == "paragraph"), None)
     if first is None:
         return
     for pattern in profile.lead_ins:
         match = pattern.match(first.clean_text)
-        if match:
-            first.prefix = match.group("prefix")
-            first.clean_text = first.clean_text[len(first.prefix) :]
+        if match and match.end("prefix") < len(first.clean_text):
+            first.prefix += match.group("prefix")
+            first.clean_text = first.clean_text[len(match.group("prefix")) :]
             first.rule += "+lead_in_stripped"
             return
 
 
 def classify_lines(lines: list[str], profile: Profile) -> list[LineRole]:
-    """Give every line exactly one role, in the order: fixed patterns, repeats, head, body."""
+    """Give every line exactly one role, in the order: prefixes, fixed patterns and line
+    shape, runs of short lines, headline, copies, head block, body, lead-in."""
     roles = [LineRole(line_no=i + 1, text=line) for i, line in enumerate(lines)]
+    _strip_prefixes(roles, profile)
     _mark_fixed_patterns(roles, profile)
-    _mark_repeats(roles, profile)
-    _mark_head(roles, profile)
+    _mark_runs(roles, profile)
+    headline, at_top = _find_headline(roles, profile)
+    _mark_repeats(roles, profile, headline)
+    _mark_head(roles, profile, headline, at_top)
     _mark_body(roles, profile)
     _strip_lead_in(roles, profile)
     return roles
