@@ -23,7 +23,7 @@ from afstudy.framing import FRAMES_KEY, frame_hit_rows
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import write_csv
 from afstudy.parsing import Article, ParsedCorpus, article_row, line_rows, paragraph_rows
-from afstudy.pipeline import DATE_KEY, MENTIONS_KEY, PLACES_KEY, UNRESOLVED
+from afstudy.pipeline import BYLINE_KEY, DATE_KEY, MENTIONS_KEY, PLACES_KEY, PROVISIONAL_KEY, UNRESOLVED
 from afstudy.quotes import QUOTE_COLUMNS, QuoteRules, load_quote_rules, quote_rows
 from afstudy.units import ArticleDoc, Unit, article_date, article_text, article_units
 
@@ -37,6 +37,7 @@ def article_doc_input(nlp: Language, article: Article, units: list[Unit]) -> Doc
     """The article's tokenised Doc, carrying its date for date-restricted actor identities."""
     doc = nlp.make_doc(article_text(units))
     doc.user_data[DATE_KEY] = article_date(article)
+    doc.user_data[BYLINE_KEY] = [(u.doc_start, u.doc_end) for u in units if u.part == "byline"]
     return doc
 
 
@@ -83,9 +84,11 @@ def sentence_rows(ad: ArticleDoc) -> list[dict[str, object]]:
 def mention_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]]:
     """One row per actor mention."""
     rows = []
+    provisional = ad.doc.user_data.get(PROVISIONAL_KEY, {})
     for n, span in enumerate(ad.doc.spans[MENTIONS_KEY], start=1):
         unit, start, end = _locate(ad, span.start_char, span.end_char)
         actor = gazetteer.actors.get(span.label_)
+        new = provisional.get(span.label_)
         rows.append(
             {
                 "mention_id": f"{ad.article.article_id}-m{n:03d}",
@@ -102,9 +105,10 @@ def mention_rows(ad: ArticleDoc, gazetteer: Gazetteer) -> list[dict[str, object]
                 "token_end": span.end,
                 "text": span.text,
                 "actor_id": "" if span.label_ == UNRESOLVED else span.label_,
-                "side": actor.side_on(ad.date) if actor else "",
-                "actor_type": actor.type if actor else "",
+                "side": actor.side_on(ad.date) if actor else (new["side"] if new else ""),
+                "actor_type": actor.type if actor else (new["type"] if new else ""),
                 "how": span.kb_id_,
+                "is_provisional": new is not None,
             }
         )
     return rows
@@ -261,7 +265,7 @@ class Extraction:
 
 FRAME_HIT_COLUMNS = ["article_id", "outlet_id", "unit_id", "part", "sentence_id", "line_no", "start", "end", "frame", "term", "text"]
 SENTENCE_COLUMNS = ["article_id", "unit_id", "part", "sentence_id", "sentence_no", "line_no", "start", "end", "token_start", "token_end", "words_count", "text"]
-MENTION_COLUMNS = ["mention_id", "article_id", "outlet_id", "unit_id", "part", "sentence_id", "file", "line_no", "start", "end", "token_start", "token_end", "text", "actor_id", "side", "actor_type", "how"]
+MENTION_COLUMNS = ["mention_id", "article_id", "outlet_id", "unit_id", "part", "sentence_id", "file", "line_no", "start", "end", "token_start", "token_end", "text", "actor_id", "side", "actor_type", "how", "is_provisional"]
 PLACE_COLUMNS = ["article_id", "unit_id", "sentence_id", "file", "line_no", "start", "end", "text", "place_id", "country", "cue"]
 
 

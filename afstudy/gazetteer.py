@@ -16,6 +16,8 @@ from typing import Any
 from afstudy.errors import ConfigError
 from afstudy.io import LineDict, load_yaml_with_lines
 from afstudy.paths import DATA_DIR
+from afstudy.openworld import OpenWorldRules
+from afstudy.variants import VariantRules, expand, parse_variants
 
 ACTORS_FILE: Path = DATA_DIR / "actors.yaml"
 LIST_KEYS: tuple[str, ...] = ("names", "aliases", "surnames", "descriptors", "labels", "metonyms")
@@ -102,7 +104,11 @@ class Gazetteer:
     not_place_after: dict[str, frozenset[str]] = field(default_factory=dict)
     location_nouns: frozenset[str] = frozenset()
     list_words: frozenset[str] = frozenset()
+    possessive_place_nouns: frozenset[str] = frozenset()
+    place_nouns_before: frozenset[str] = frozenset()
     historical_modifiers: frozenset[str] = frozenset()
+    variants: VariantRules = field(default_factory=VariantRules)
+    open_world: OpenWorldRules = field(default_factory=lambda: OpenWorldRules(enabled=False))
     actors: dict[str, Actor] = field(default_factory=dict)
     places: dict[str, Place] = field(default_factory=dict)
 
@@ -138,14 +144,17 @@ class Gazetteer:
         Places come as ``{"label": "place", ...}`` with the place id.
         """
         out = []
+        claimed: dict[str, set[str]] = {}
         for actor in self.actors.values():
             for key, how in HOW_BY_KEY.items():
                 for text in getattr(actor, key):
                     out.append({"label": how, "pattern": text, "id": actor.id})
+                    claimed.setdefault(text, set()).add(actor.id)
         for place in self.places.values():
             for text in place.names:
                 out.append({"label": "place", "pattern": text, "id": place.id})
-        return out
+                claimed.setdefault(text, set()).add(place.id)
+        return out + expand(self.actors.values(), self.variants, claimed)
 
 
 def _strings(path: Path, item: LineDict, key: str) -> tuple[str, ...]:
@@ -155,6 +164,29 @@ def _strings(path: Path, item: LineDict, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(path, f"'{key}' of {item.get('id')!r} must be a list of non-empty strings", item.line)
     return tuple(v.strip() for v in value)
+
+
+def _open_world_rules(path: Path, data: Any) -> OpenWorldRules:
+    """The ``provisional`` section (the open-world step is off without it)."""
+    if data is None:
+        return OpenWorldRules(enabled=False)
+    if not isinstance(data, dict):
+        raise ConfigError(path, "'provisional' must be a mapping of word lists")
+
+    def words(key: str) -> frozenset[str]:
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(path, f"provisional.{key} must be a list of strings", getattr(data, "line", None))
+        return frozenset(v.lower() for v in value)
+
+    side_words = data.get("side_words") or {}
+    if not isinstance(side_words, dict):
+        raise ConfigError(path, "provisional.side_words must map words to actor ids")
+    return OpenWorldRules(
+        role_words=words("role_words"), journalist_words=words("journalist_words"), speech_verbs=words("speech_verbs"),
+        media_verbs=words("media_verbs"), media_before=words("media_before"), not_names=words("not_names"),
+        side_words={str(k).lower(): str(v) for k, v in side_words.items()}, enabled=bool(data.get("enabled", True)),
+    )
 
 
 def _date(path: Path, value: Any, line: int) -> dt.date:
@@ -221,7 +253,11 @@ def load_gazetteer(path: str | Path = ACTORS_FILE) -> Gazetteer:
         not_place_after={str(k).lower(): frozenset(w.lower() for w in v) for k, v in (cues.get("not_place_after") or {}).items()},
         location_nouns=frozenset(w.lower() for w in cues.get("location_nouns", [])),
         list_words=frozenset(w.lower() for w in cues.get("list_words", [])),
+        possessive_place_nouns=frozenset(w.lower() for w in cues.get("possessive_place_nouns", [])),
+        place_nouns_before=frozenset(w.lower() for w in cues.get("place_nouns_before", [])),
         historical_modifiers=frozenset(w.lower() for w in data.get("historical_modifiers") or ()),
+        variants=parse_variants(p, data.get("variants")),
+        open_world=_open_world_rules(p, data.get("provisional")),
     )
     items = data.get("actors")
     if not isinstance(items, list) or not items:
@@ -264,6 +300,9 @@ def load_gazetteer(path: str | Path = ACTORS_FILE) -> Gazetteer:
             seen.add(current)
             current = gaz.actors[current].affiliation
     _check_claims(p, loaded)
+    unknown = sorted({v for v in gaz.open_world.side_words.values() if v not in gaz.actors})
+    if unknown:
+        raise ConfigError(p, f"provisional.side_words: unknown actor id {unknown[0]!r}")
     for item in data.get("places") or []:
         _require(p, item, ("id", "name"), "place")
         place_id = str(item["id"])

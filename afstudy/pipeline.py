@@ -25,15 +25,23 @@ from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.util import compile_infix_regex
 
 from afstudy.errors import AfstudyError
 from afstudy.framing import FRAMES_FILE  # registers afstudy_lemmas and afstudy_frames
 from afstudy.gazetteer import ACTORS_FILE, Gazetteer, load_gazetteer
+from afstudy.openworld import OpenWorld
 
 MENTIONS_KEY = "afstudy_mentions"
 DATE_KEY = "afstudy_date"  # doc.user_data key: the article's date (ISO string), set before the pipeline runs
+BYLINE_KEY = "afstudy_bylines"  # doc.user_data key: (start, end) characters of byline and dateline units
+PROVISIONAL_KEY = "afstudy_provisional"  # doc.user_data key: provisional actors found (id -> id, name, type, side, evidence)
 EXCLUSIVE_HOWS = frozenset({"name", "alias", "metonym"})
+INDEFINITES = frozenset({"a", "an", "another", "any", "every", "each", "some", "no"})
+DEFINITE_STOPS = frozenset({"the", "this", "that", "these", "those", "its", "their", "his", "her", "our", "your", "my", "of", "in", "on", "at", "to", "for", "with", "from", "by", "and", "or", "but", ",", "’s", "'s"})
+DATE_WORDS = frozenset("january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split())
+POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’"})
 PLACES_KEY = "afstudy_places"
 UNRESOLVED = "unresolved"
 SENTENCE_END = frozenset({".", "!", "?", "…"})
@@ -49,6 +57,16 @@ def doc_date(doc: Doc) -> dt.date | None:
     """The article date stored in ``doc.user_data`` (None for an undated text)."""
     value = doc.user_data.get(DATE_KEY)
     return dt.date.fromisoformat(value) if value else None
+
+
+def head_owners(gazetteer: Gazetteer) -> dict[str, list[str]]:
+    """One-word labels and descriptors ("council", "ministry") -> the actors that use them."""
+    out: dict[str, list[str]] = {}
+    for actor in gazetteer.actors.values():
+        for form in (*actor.labels, *actor.descriptors):
+            if " " not in form:
+                out.setdefault(form.lower(), []).append(actor.id)
+    return out
 
 
 def customize_tokenizer(nlp: Language) -> None:
@@ -142,6 +160,9 @@ class ActorFinder:
         self.gazetteer = gazetteer
         self.label_requires_determiner = label_requires_determiner
         self.patterns = gazetteer.patterns()
+        self.open_world = gazetteer.open_world
+        self._head_owners = head_owners(gazetteer)
+        self._title_words = frozenset(w for t in gazetteer.titles for w in t.split())
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._keys: dict[str, tuple[str, list[str]]] = {}
@@ -198,17 +219,30 @@ class ActorFinder:
         )
 
     def _descriptor_is_attached(self, doc: Doc, cand: Candidate, by_start: dict[int, list[Candidate]], by_end: dict[int, list[Candidate]]) -> bool:
-        """A descriptor next to a person's name ("Taliban spokesman Mohammad Naeem",
-        "Zamir Kabulov, the deputy head", "Zamir Kabulov is Russia's special envoy")
-        modifies it and is not a mention itself."""
+        """A descriptor next to a person's name modifies it and is not a mention itself:
+        before the name ("Taliban spokesman Mohammad Naeem", "Russian Presidential Envoy for
+        Afghanistan Zamir Kabulov", "Taliban co-founder and political leader Mullah Abdul
+        Ghani Baradar"), in apposition ("Afghanistan's ambassador to Russia, Dr. Abdul Qayyum
+        Kochai", "Zamir Kabulov, the deputy head"), or as a copula ("Zamir Kabulov is
+        Russia's special envoy"). Between the descriptor and the name may stand titles, a
+        prepositional complement of the role ("for Afghanistan") and a coordinated role."""
         owners = cand.kinds["descriptor"]
         if not any(self.gazetteer.actors[i].type == "person" for i in owners):
             return False
-        j = cand.end
-        while j < len(doc) and j - cand.end < 2 and doc[j].text in {",", "the", "-", "–"}:
-            j += 1
-        if any(self._is_person_name(c) for c in by_start.get(j, [])):
-            return True
+        titles = self._title_words
+        j, steps = cand.end, 0
+        while j < len(doc) and steps < 8:
+            word = doc[j].lower_
+            if any(self._is_person_name(c) for c in by_start.get(j, [])):
+                return True
+            if word in {",", "the", "-", "–", "and", "for", "to", "of", "on", "in"} or doc[j].text in titles or (word.isalpha() and word.islower() and steps < 6 and word not in {"said", "says", "told"}):
+                j, steps = j + 1, steps + 1
+                continue
+            if doc[j].text[:1].isupper() and any(c.start == j for cs in by_start.values() for c in cs):  # a place or state in the complement
+                inner = max((c.end for c in by_start.get(j, [])), default=j + 1)
+                j, steps = inner, steps + 1
+                continue
+            break
         k = cand.start
         while k > 0 and cand.start - k < 2 and doc[k - 1].lower_ in {",", "the", "is", "was"}:
             k -= 1
@@ -226,19 +260,44 @@ class ActorFinder:
     def _place_cue(self, doc: Doc, cand: Candidate, last_place_end: int | None) -> str:
         """Why a place-capable name is used as a location here ('' when it is an actor).
 
-        In order: a possessive or an agentive compound ("Kabul's stance", "U.S.-led")
-        makes it an actor; a state name continuing a place or a list of places ("Doha,
-        Qatar"; "to Afghanistan, Pakistan and Qatar"), a location noun with "of" ("the
-        Gulf state of Qatar"), a locative preposition or motion verb before it, or an
-        attributive noun after it ("the Moscow talks", "Kabul-based") make it a place;
-        some prepositions do not after certain words ("ambassador to Russia",
-        "officials from Afghanistan").
+        In order: "-based" after any name makes it a place ("Qatar-based"); a possessive
+        followed by a location noun ("Afghanistan's territory", "Russia's capital") makes it
+        a place, any other possessive or an agentive compound ("Kabul's stance", "U.S.-led")
+        an actor; a state name continuing a place or a list of places ("Doha, Qatar"; "to
+        Afghanistan, Pakistan and Qatar"), a location noun with "of" ("the Gulf state of
+        Qatar", "control of Afghanistan"), a location noun right before a city ("the capital
+        Moscow"), a locative preposition (perhaps with "the": "in the United States") or a
+        motion verb before it, or an attributive noun after it ("the Moscow talks",
+        "Kabul-based") make it a place; some prepositions do not after certain words
+        ("ambassador to Russia", "officials from Afghanistan", "in addition to Qatar").
         """
         gaz = self.gazetteer
         after = self._next_word(doc, cand.end)
-        if after in ("'s", "’s", "'", "’") or after in gaz.actor_following:
+        if after == "-based":
+            return "following:-based"
+        possessive = after in ("'s", "’s", "'", "’")
+        if possessive:  # the possessed noun decides: "Afghanistan's territory", "Moscow's President-Hotel" are places
+            for k in range(cand.end + 1, min(cand.end + 5, len(doc))):
+                if doc[k].is_punct and doc[k].text not in ("-", "–"):
+                    break
+                if doc[k].lower_ in gaz.possessive_place_nouns:
+                    return f"possessive:{doc[k].lower_}"
             return ""
-        before = doc[cand.start - 1].lower_ if cand.start > 0 else ""
+        if after in gaz.actor_following or self._is_compound_modifier(doc, cand.end):
+            return ""
+        if after == "," and cand.end + 1 < len(doc) and doc[cand.end + 1].lower_ in DATE_WORDS:
+            return "dateline"  # "New Delhi, November 8"
+        before_index = cand.start - 1
+        skipped = 0
+        while before_index > 0 and skipped < 2 and (doc[before_index].lower_ == "the" or (doc[before_index].is_lower and doc[before_index].is_alpha and not doc[before_index].is_stop) or doc[before_index].text in ("-", "–")):
+            if doc[before_index - 1].lower_ in gaz.place_prepositions or doc[before_index - 1].text in ("-", "–") or (doc[before_index - 1].is_lower and doc[before_index - 1].is_alpha):
+                before_index -= 1  # "in the United States", "in northern Afghanistan", "in war-torn Afghanistan"
+                skipped += 1
+            else:
+                break
+        if before_index != cand.start - 1 and doc[before_index].lower_ not in gaz.place_prepositions:
+            before_index = cand.start - 1
+        before = doc[before_index].lower_ if before_index >= 0 else ""
         if last_place_end is not None and "metonym" not in cand.kinds:
             between: list[str] = []
             for k in range(last_place_end, cand.start):
@@ -249,18 +308,61 @@ class ActorFinder:
                 between.append(word)
             if between:
                 return "list:" + "_".join(between)
-        if before == "of" and cand.start > 1 and doc[cand.start - 2].lower_ in gaz.location_nouns:
-            return f"of:{doc[cand.start - 2].lower_}"
+        if before == "of" and before_index > 0 and doc[before_index - 1].lower_ in gaz.location_nouns:
+            return f"of:{doc[before_index - 1].lower_}"
+        if before in gaz.place_nouns_before and ("metonym" in cand.kinds or "place" in cand.kinds):
+            return f"noun_before:{before}"
         if before in gaz.place_prepositions:
-            head = doc[cand.start - 2].lower_ if cand.start > 1 else ""
+            head = doc[before_index - 1].lower_ if before_index > 0 else ""
             if head in gaz.not_place_after.get(before, frozenset()):
                 return ""
+            if before == "to" and head in ("sent", "extended", "issued", "delivered") and any(doc[k].lower_.startswith("invit") for k in range(max(0, before_index - 16), before_index)):
+                return ""  # invitations sent to a state: the state is their addressee
             return f"preposition:{before}"
         if before in gaz.place_verbs:
             return f"verb:{before}"
         if after in gaz.place_following and ("metonym" in cand.kinds or "place" in cand.kinds):
             return f"following:{after}"
         return ""
+
+    def _is_given_name(self, token: object) -> bool:
+        """A capitalised word right before a surname that is not a title: a given name."""
+        text = token.text  # type: ignore[attr-defined]
+        return text[:1].isupper() and text.isalpha() and text not in self._title_words and not token.is_sent_start and text.lower() not in STOP_WORDS  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _names_more(doc: Doc, end: int) -> bool:
+        """ "the Council of Afghan Society": a form followed by "of" and a capitalised word
+        is the start of a longer proper name the gazetteer lacks."""
+        return end + 1 < len(doc) and doc[end].lower_ == "of" and doc[end + 1].text[:1].isupper() and doc[end + 1].lower_ != "the"
+
+    @staticmethod
+    def _after_the(doc: Doc, start: int) -> bool:
+        """A label needs "the" right before it, or "the" and one capitalised modifier ("the
+        Afghan group")."""
+        if start > 0 and doc[start - 1].lower_ == "the":
+            return True
+        return start > 1 and doc[start - 2].lower_ == "the" and doc[start - 1].text[:1].isupper() and doc[start - 1].is_alpha
+
+    @staticmethod
+    def _is_indefinite(doc: Doc, start: int) -> bool:
+        """Preceded by an indefinite determiner, perhaps with lowercase modifiers between ("a
+        new interim government", "an official spokesperson")."""
+        k = start - 1
+        while k >= 0 and start - k <= 4:
+            word = doc[k].lower_
+            if word in INDEFINITES:
+                return True
+            if word in DEFINITE_STOPS or not (word.isalpha() and word.islower() or word in ("-", "–", "“", '"', "‘")):
+                return False  # a definite determiner, a preposition, a name: not an indefinite description
+            k -= 1
+        return False
+
+    @staticmethod
+    def _is_compound_modifier(doc: Doc, end: int) -> bool:
+        """ "US-Taliban deal": a name joined by a hyphen to another capitalised word modifies
+        a noun as a party, not as a location."""
+        return end + 1 < len(doc) and doc[end].text in ("-", "–") and doc[end].whitespace_ == "" and doc[end + 1].text[:1].isupper()
 
     def _classify(self, doc: Doc, cands: list[Candidate]) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
         """Split candidates into actor-mention candidates and place uses."""
@@ -272,10 +374,16 @@ class ActorFinder:
         actors: list[Candidate] = []
         places: list[tuple[Candidate, str]] = []
         last_place_end: int | None = None
+        by_end_tokens = {c.end - 1 for c in cands if c.kinds.keys() & {"name", "alias"}}
         for c in cands:
-            if "label" in c.kinds and self.label_requires_determiner and len(c.kinds) == 1:
-                if c.start == 0 or doc[c.start - 1].lower_ != "the":
-                    continue
+            if "label" in c.kinds and len(c.kinds) == 1 and (
+                (self.label_requires_determiner and not self._after_the(doc, c.start)) or c.start - 1 in by_end_tokens or self._names_more(doc, c.end)
+            ):
+                continue  # "the Interfax news agency": a label after a name is its head noun; "the Council of X": a longer name
+            if c.kinds.keys() == {"surname"} and c.start > 0 and self._is_given_name(doc[c.start - 1]):
+                continue  # "Omar Abdullah": the surname of somebody else's name
+            if c.kinds.keys() <= {"descriptor", "label"} and self._is_indefinite(doc, c.start):
+                continue  # "an inclusive government", "a Taliban spokesman": not one identified actor
             if "descriptor" in c.kinds and len(c.kinds) == 1 and self._descriptor_is_attached(doc, c, by_start, by_end):
                 continue
             states = [i for i in c.kinds.get("name", []) + c.kinds.get("alias", []) if self.gazetteer.actors[i].type == "state"]
@@ -310,20 +418,25 @@ class ActorFinder:
             default=-1,
         )
 
-    def _resolve(self, how: str, ids: list[str], last_seen: dict[str, int]) -> str:
+    def _resolve(self, how: str, ids: list[str], last_seen: dict[str, int], possessor: str | None = None) -> str:
         """Pick one actor for a match: direct for names; by recency for shared forms.
 
-        A shared surname goes to the bearer mentioned last (else unresolved); a shared
-        descriptor or label to the candidate whose family (itself, its members, its
-        parents; e.g. Kabulov for the Russian Foreign Ministry) was mentioned last.
+        After a possessive ("Russia's foreign ministry", "the Taliban's foreign ministry")
+        only the candidates that belong to the possessor count. A shared surname goes to the
+        bearer mentioned last, else to the bearer whose family was mentioned last; a shared
+        descriptor or label to the candidate whose family (itself, its members, its parents;
+        e.g. Kabulov for the Russian Foreign Ministry) was mentioned last.
         """
         if how in ("name", "alias", "metonym") or len(ids) == 1:
             return ids[0]
+        if possessor is not None:
+            owned = [i for i in ids if i == possessor or possessor in self.gazetteer.ancestors(i)]
+            if len(owned) == 1:
+                return owned[0]
+            ids = owned or ids
         seen = [i for i in ids if i in last_seen]
         if seen:
             return max(seen, key=last_seen.__getitem__)
-        if how == "surname":
-            return UNRESOLVED
         scores = {i: self._family_recency(i, last_seen) for i in ids}
         best = max(scores.values())
         winners = [i for i, s in scores.items() if s == best]
@@ -343,13 +456,51 @@ class ActorFinder:
                 places.append(Span(doc, c.start, c.end, label=place_id, kb_id=place_of[id(c)]))
                 continue
             how = c.best
-            actor_id = self._resolve(how, c.kinds[how], last_seen)
+            possessor = mentions[-1].label_ if mentions and mentions[-1].end == c.start - 1 and doc[c.start - 1].text in POSSESSIVE_MARKS else None
+            actor_id = self._resolve(how, c.kinds[how], last_seen, possessor)
+            if actor_id == UNRESOLVED and how == "label":
+                continue  # a group word that refers back to none of its owners here
             if actor_id != UNRESOLVED:
                 last_seen[actor_id] = c.start
             mentions.append(Span(doc, c.start, c.end, label=actor_id, kb_id=how))
+        if self.open_world.enabled:
+            mentions = self._add_provisional(doc, mentions, places)
         doc.spans[MENTIONS_KEY] = mentions
         doc.spans[PLACES_KEY] = places
         return doc
+
+    def _add_provisional(self, doc: Doc, mentions: list[Span], places: list[Span]) -> list[Span]:
+        """People and news organisations the gazetteer lacks (``afstudy.openworld``), kept in
+        ``doc.user_data[PROVISIONAL_KEY]`` with their type and side."""
+        on = doc_date(doc)
+        sides = {a.id: a.side_on(on) for a in self.gazetteer.actors.values()}
+        types = {a.id: a.type for a in self.gazetteer.actors.values()}
+        finder = OpenWorld(self.open_world, self.gazetteer.titles, sides, types, STOP_WORDS)
+        bylines = {i for a, b in doc.user_data.get(BYLINE_KEY, []) for i in range(len(doc)) if a <= doc[i].idx < b}
+        text = doc.text
+
+        def sentence_of(token: int) -> str:
+            start = text.rfind("\n\n", 0, doc[token].idx)
+            stop = text.find("\n\n", doc[token].idx)
+            return text[start + 2 if start >= 0 else 0 : stop if stop >= 0 else len(text)][:300]
+
+        heads = self._head_owners
+
+        def head_owner(word: str, token: int) -> str | None:
+            owners = heads.get(word)
+            if not owners:
+                return None
+            seen = {m.label_: m.start for m in mentions if m.start < token}
+            scores = {i: self._family_recency(i, seen) for i in owners}
+            best = max(scores.values())
+            winners = [i for i, v in scores.items() if v == best]
+            return winners[0] if best >= 0 and len(winners) == 1 else None
+
+        found_spans, found = finder.find(doc, mentions, places, bylines, sentence_of, head_owner)
+        if not found_spans:
+            return mentions
+        doc.user_data[PROVISIONAL_KEY] = {k: v.as_dict() for k, v in sorted(found.items())}
+        return sorted([*mentions, *found_spans], key=lambda s: s.start)
 
     def _place_for(self, cand: Candidate) -> str:
         return (cand.kinds.get("place") or cand.kinds["metonym"])[0]
@@ -366,6 +517,9 @@ class ActorFinder:
         """Load the gazetteer saved by ``to_disk``."""
         self.gazetteer = load_gazetteer(Path(path) / "actors.yaml")
         self.patterns = self.gazetteer.patterns()
+        self.open_world = self.gazetteer.open_world
+        self._head_owners = head_owners(self.gazetteer)
+        self._title_words = frozenset(w for t in self.gazetteer.titles for w in t.split())
         self.exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._keys = {}

@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 
 from afstudy.parsing import Article
 
-UNIT_ROLES = ("headline", "caption", "body")
+UNIT_ROLES = ("headline", "byline", "caption", "body")  # bylines and datelines name people and agencies
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def article_units(article: Article) -> list[Unit]:
         if lr.role == "body":
             unit_id = para_ids[lr.line_no]
         else:
-            letter = "h" if lr.role == "headline" else "c"
+            letter = {"headline": "h", "byline": "b"}.get(lr.role, "c")
             counters[letter] += 1
             unit_id = f"{article.article_id}-{letter}{counters[letter]:02d}"
         offset = len(lr.text) - len(lr.text.lstrip()) + len(lr.prefix)
