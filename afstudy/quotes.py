@@ -20,7 +20,8 @@ from afstudy.errors import ConfigError
 from afstudy.gazetteer import Gazetteer
 from afstudy.io import load_yaml_with_lines
 from afstudy.paths import DATA_DIR
-from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED, doc_date
+from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, PROVISIONAL_KEY, UNRESOLVED, doc_date
+from afstudy.speakers import DATE_WORDS, Speaker, SpeakerResolver
 from afstudy.units import ArticleDoc, DocLayout, Unit, doc_layout
 
 QUOTE_RULES_FILE: Path = DATA_DIR / "quotes.yaml"
@@ -29,7 +30,13 @@ SINGLE_OPEN, SINGLE_CLOSE, STRAIGHT_SINGLE = "‘", "’", "'"
 ANY_MARK = re.compile("[“\"‘']")
 DOUBLE_MARK = re.compile("[“”\"]")
 SINGLE_CLOSING_MARK = re.compile("[’']")
-DASHES = ("- ", "– ", "— ")  # a paragraph opening with a dash is a quote ("- We regret … - Lavrov said")
+DASHES = ("- ", "– ", "— ")
+ADJUNCT_PREPOSITIONS = frozenset({"to", "on", "in", "at", "during", "after", "before", "from", "with", "for", "about", "ahead", "amid", "while", "when", "via"})
+AUXILIARIES = frozenset({"is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could", "should", "may", "might", "must", "did", "does", "do", "shall", "'s", "’s", "’re", "'re", "’ll", "'ll"})
+IRREGULAR_PAST = frozenset("said made took met came went gave told held left sent saw got began became kept brought led ran set put won lost found thought knew stood fell rose paid meant sought felt spoke broke chose drew drove grew hit hurt let read rode rang shook shot shut sang sank sat slept slid spent spread stole stuck struck swore swept swam threw understood woke wore wrote overtook undertook".split())
+PRONOUN_SUBJECTS = frozenset({"he", "she", "it", "they", "we", "i", "you", "this", "there"})
+RELATIVE_PRONOUNS = frozenset({"which", "who", "whose", "whom", "that"})
+ADVERBS = frozenset({"also", "now", "still", "reportedly", "already", "often", "usually", "never", "always", "just", "only", "even", "soon", "currently", "firmly", "strongly", "fully"})  # a paragraph opening with a dash is a quote ("- We regret … - Lavrov said")
 QUOTE_COLUMNS = [
     "quote_id", "article_id", "outlet_id", "unit_id", "part", "file", "line_no", "start", "end_line_no", "end",
     "text", "kind", "cue", "speaker_text", "speaker_actor_id", "speaker_side", "is_anonymous", "is_unbalanced",
@@ -99,17 +106,6 @@ def load_quote_rules(path: str | Path = QUOTE_RULES_FILE) -> QuoteRules:
         side_words=mapping("side_words"),
         **numbers,
     )
-
-
-@dataclass
-class Speaker:
-    """Who a quote is attributed to."""
-
-    text: str = ""
-    actor_id: str = ""
-    side: str = ""
-    is_anonymous: bool = False
-    head: str = ""
 
 
 @dataclass
@@ -225,13 +221,19 @@ class QuoteFinder:
         self.mentions: list[Span] = list(doc.spans[MENTIONS_KEY])
         self.places: list[Span] = list(doc.spans[PLACES_KEY])
         self.segments: list[Segment] = []
-        self.anonymous_by_head: dict[str, Speaker] = {}
-        # (token, actor id) of every person quoted so far: "he said" continues the last one
-        self.person_speakers: list[tuple[int, str]] = []
+        self._segment_starts: list[int] = []
+        self.speakers = SpeakerResolver(doc, gazetteer, rules, self.date, doc.user_data.get(PROVISIONAL_KEY, {}), self.places)
+        self.speakers.outside_quotes = lambda token: self.outside[token]
+        self._directs: list[Quote] = []  # direct quotes so far, in reading order
+        self._by_cue: dict[int, Speaker] = {}  # cue token -> the speaker of its first quote
 
     # -- helpers ----------------------------------------------------------------------
     def _inside_segment(self, char: int) -> Segment | None:
-        return next((s for s in self.segments if s.start - 1 <= char < s.end + 1), None)
+        k = bisect_right(self._segment_starts, char + 1) - 1  # segments do not nest: the last one opening before char
+        if k < 0:
+            return None
+        seg = self.segments[k]
+        return seg if seg.start - 1 <= char < seg.end + 1 else None
 
     def _tokens_text(self, start: int, end: int) -> str:
         """``doc[start:end].text`` from the layout."""
@@ -250,97 +252,12 @@ class QuoteFinder:
         return bisect_left(self.token_starts, char)
 
     def _mentions_in(self, start_tok: int, end_tok: int) -> list[Span]:
-        return [m for m in self.mentions if m.start >= start_tok and m.end <= end_tok]
+        return self.speakers.mentions_in(start_tok, end_tok)
 
-    def _last_person_before(self, token: int) -> Span | None:
-        people = [
-            m for m in self.mentions
-            if m.end <= token and m.label_ in self.gazetteer.actors and self.gazetteer.actors[m.label_].type == "person"
-        ]
-        return people[-1] if people else None
-
-    # -- speakers ---------------------------------------------------------------------
-    def speaker_from_phrase(self, start_tok: int, end_tok: int, *, prefer_last: bool = True) -> Speaker:
-        """Resolve the speaker phrase ``doc[start_tok:end_tok]``."""
-        toks = [t for t in self.doc[start_tok:end_tok] if not t.is_space]
-        while toks and (toks[-1].lower_ in self.rules.speaker_skip or toks[-1].is_punct):
-            toks.pop()
-        while toks and (toks[0].is_punct or toks[0].lower_ in ("and", "but")):
-            toks.pop(0)
-        if not toks:
-            return Speaker()
-        a, b = toks[0].i, toks[-1].i + 1
-        text = self.doc[a:b].text
-        lowers = [t.lower_ for t in toks]
-        if len(toks) == 1 and lowers[0] in self.rules.pronouns:
-            quoted = [actor for pos, actor in self.person_speakers if pos < a]
-            if quoted:
-                return self._actor_speaker(text, quoted[-1])
-            person = self._last_person_before(a)
-            if person is None:
-                return Speaker(text=text)
-            return self._actor_speaker(text, person.label_)
-        heads = [w for w in lowers if w in self.rules.anonymous_heads]
-        mentions = self._mentions_in(a, b)
-        resolved = [m for m in mentions if m.label_ != UNRESOLVED]
-        if heads and (lowers[0] in ("a", "an", "one", "two", "some", "several") or lowers[0] in self.rules.anonymous_heads or lowers[0] == heads[0]):
-            return self._anonymous(text, heads[0], toks, resolved)
-        if heads and lowers[0] == "the" and not resolved and heads[-1] in self.anonymous_by_head:
-            earlier = self.anonymous_by_head[heads[-1]]
-            return Speaker(text=text, side=earlier.side, is_anonymous=True, head=heads[-1])
-        if len({m.label_ for m in resolved}) > 1 and "and" in lowers and not any(self._is_person(m) for m in resolved):
-            return Speaker(text=text)  # a joint source: "Washington and Afghanistan have said"
-        possessor = self._possessor_speaker(resolved, b)
-        if possessor is not None:
-            return self._actor_speaker(text, possessor)
-        people = [m for m in resolved if self._is_person(m)]
-        pick = people or resolved
-        if not pick:
-            return Speaker(text=text)
-        chosen = pick[-1] if prefer_last else pick[0]
-        return self._actor_speaker(text, chosen.label_)
-
-    def _possessor_speaker(self, resolved: list[Span], end_tok: int) -> str | None:
-        """ "President Joe Biden's administration said": the speaker is the person's body
-        or state (its nearest ancestor that is not a person), not the person."""
-        if not resolved:
-            return None
-        last = resolved[-1]
-        rest = [t.lower_ for t in self.doc[last.end : end_tok]]
-        if len(rest) == 2 and rest[0] in ("'s", "’s") and rest[1] in self.rules.possessive_heads and self._is_person(last):
-            for ancestor in self.gazetteer.ancestors(last.label_):
-                if self.gazetteer.actors[ancestor].type in ("state", "body"):
-                    return ancestor
-        return None
-
-    def _is_person(self, mention: Span) -> bool:
-        actor = self.gazetteer.actors.get(mention.label_)
-        return actor is not None and actor.type == "person"
-
-    def _actor_speaker(self, text: str, actor_id: str) -> Speaker:
-        actor = self.gazetteer.actors.get(actor_id)
-        return Speaker(text=text, actor_id=actor_id, side=actor.side_on(self.date) if actor else "")
-
-    def _anonymous(self, text: str, head: str, toks: list, resolved: list[Span]) -> Speaker:
-        side = ""
-        for t in toks:
-            side = self.rules.side_words.get(t.lower_, "")
-            if side:
-                break
-        if not side and resolved:
-            side = self._actor_speaker("", resolved[-1].label_).side
-        side = side or self.rules.anonymous_heads.get(head, "")
-        if not side:
-            inside = [p for p in self.places if p.start >= toks[0].i and p.end <= toks[-1].i + 1]
-            for place in inside:
-                place_obj = self.gazetteer.places.get(place.label_)
-                country = place_obj.country if place_obj else place.label_
-                if country in self.gazetteer.actors:
-                    side = self.gazetteer.actors[country].side_on(self.date)
-                    break
-        speaker = Speaker(text=text, side=side, is_anonymous=True, head=head)
-        self.anonymous_by_head[head] = speaker
-        return speaker
+    def speaker_from_phrase(self, start_tok: int, end_tok: int) -> Speaker:
+        """Resolve the speaker phrase ``doc[start_tok:end_tok]`` (see ``afstudy.speakers``)."""
+        sent = self.sents[self.sent_of[start_tok]] if start_tok < len(self.doc) else None
+        return self.speakers.from_phrase(start_tok, end_tok, sentence_start=sent.start if sent is not None else 0)
 
     # -- cues -------------------------------------------------------------------------
     def _mark_outside(self) -> None:
@@ -368,12 +285,18 @@ class QuoteFinder:
                 continue
             if lowered in rules.continuation_cues and i > sent.start and self.doc[i - 1].text == ",":
                 found.append((i, i + 1, "continuation"))
-            elif lowered in rules.cues and not self._is_adjectival(i, sent):
+            elif lowered in rules.cues and not self._is_adjectival(i, sent) and not self._is_subject_noun(i, sent):
                 found.append((i, i + 1, "verb"))
-            elif lowered in rules.partial_only_cues:
+            elif lowered in rules.partial_only_cues and not (i + 1 < sent.end and lowers[i + 1] in ("for", "on", "off", "upon", "up")):
                 found.append((i, i + 1, "partial_only"))
             i += 1
         return found
+
+    def _is_subject_noun(self, i: int, sent: Span) -> bool:
+        """ "Reports by aid organisations suggest …": a capitalised cue word opening the
+        sentence is a noun, not a speech verb."""
+        first = next((t.i for t in sent if not t.is_space), sent.start)
+        return i == first and self.layout.texts[i][:1].isupper()
 
     def _is_adjectival(self, i: int, sent: Span) -> bool:
         """ "the officially announced contact": a cue used as an adjective."""
@@ -385,9 +308,13 @@ class QuoteFinder:
     def _content_start(self, cue_end: int, sent_end: int, cue_word: str) -> int:
         """First token of the reported clause after a cue (adjuncts and 'that' skipped)."""
         i = cue_end
-        if cue_word in ("told", "tells", "tell"):
+        if cue_word in ("told", "tells", "tell") or cue_word in self.rules.object_cues:
             that = next((k for k in range(i, min(i + 8, sent_end)) if self.doc[k].lower_ == "that"), None)
             return that + 1 if that is not None else i
+        if i < sent_end and self.doc[i].lower_ in ADJUNCT_PREPOSITIONS:  # "stated to reporters on the sidelines of the meeting that …"
+            that = next((k for k in range(i, min(i + 16, sent_end)) if self.doc[k].lower_ == "that" or self.doc[k].text in (",", ";", ":")), None)
+            if that is not None and self.doc[that].lower_ == "that":
+                return that + 1
         while i < sent_end:
             word = self.doc[i].lower_
             if word == "that" or word in self.rules.cue_adjuncts:
@@ -402,7 +329,34 @@ class QuoteFinder:
             break
         return i
 
-    def _clause(self, start: int, end: int, other_cues: list[int]) -> tuple[int, int] | None:
+    def _is_clause(self, start: int, end: int, *, after_that: bool) -> bool:
+        """Whether the words after a cue are a reported proposition (a finite clause), not a
+        noun phrase, gerund or infinitive ("stressed the need to …", "denied orchestrating
+        the meeting", "vowed to retake …", "at the Moscow talks on Wednesday" are not): an
+        auxiliary, a past-tense verb or a verb after its subject, before any relative
+        pronoun (the verb of "a government, which has …" belongs to the noun) and before a
+        semicolon."""
+        lowers = self.lowers[start:end]
+        if not lowers:
+            return False
+        if after_that:
+            return True
+        first = lowers[0]
+        if first in ADJUNCT_PREPOSITIONS or first == "to" or (first.endswith("ing") and first.isalpha()):
+            return False
+        texts = self.layout.texts[start:end]
+        for n, (word, text) in enumerate(zip(lowers, texts, strict=True)):
+            if not self.outside[start + n] and n:
+                return True  # reported words in quote marks ("said the Taliban “… demand that …”")
+            if word in RELATIVE_PRONOUNS or (word == ";" and self.outside[start + n]):
+                return False
+            if word in AUXILIARIES or word in IRREGULAR_PAST or (n and word.endswith("ed") and len(word) > 4 and text.islower() and lowers[n - 1] not in ("the", "a", "an", "to")):
+                return True
+            if n and word.endswith("s") and text.islower() and len(word) > 3 and (texts[n - 1][:1].isupper() or lowers[n - 1] in PRONOUN_SUBJECTS or lowers[n - 1] in ADVERBS):
+                return True  # "Moscow expects", "India supports", "the envoy also plans"
+        return False
+
+    def _clause(self, start: int, end: int, other_cues: list[int], *, min_words: int | None = None) -> tuple[int, int] | None:
         """Trim a reported clause [start, end) to its words; None when too short.
 
         It ends before a comma that introduces a continuation cue or another cue's clause;
@@ -428,7 +382,7 @@ class QuoteFinder:
             if texts[k] == "," and lowers[k + 1] in self.rules.clause_breaks:
                 core_end = k
                 break
-        if len(words(self._tokens_text(start, core_end))) < self.rules.min_indirect_words:
+        if len(words(self._tokens_text(start, core_end))) < (min_words or self.rules.min_indirect_words):
             return None
         segment = self._inside_segment(self.doc[start].idx + 1)
         if segment is not None and segment.start <= self.doc[start].idx + 1 and segment.end >= self.doc[end - 1].idx - 1:
@@ -483,9 +437,10 @@ class QuoteFinder:
                     and open_mark not in DASHES
                 )
                 if runs_on:
-                    prev.end, prev.close_mark, prev.is_unbalanced = seg.end, seg.close_mark, seg.is_unbalanced
+                    prev.end, prev.close_mark, prev.is_unbalanced, prev.unit_index = seg.end, seg.close_mark, seg.is_unbalanced, index
                 else:
                     self.segments.append(seg)
+                    self._segment_starts.append(seg.start)
 
     def _attribution_after(self, seg: Segment) -> tuple[Speaker, str, int] | None:
         """A speaker and cue right after a closing mark ("…,” Shaheen told reporters)."""
@@ -505,11 +460,15 @@ class QuoteFinder:
         if self.doc[k].lower_ in self.rules.cues:
             speaker, _ = self._speaker_after(sent, k + 1)
             return speaker, self._cue_text(k, k + 1, sent), k
-        for c in range(k, min(k + 9, sent.end)):
+        commas = 0
+        for c in range(k, min(k + 18, sent.end)):
             tok = self.doc[c]
             if tok.lower_ in self.rules.cues:
                 return self.speaker_from_phrase(k, c), self._cue_text(c, c + 1, sent), c
-            if tok.text in (",", ";", "“", '"', "”") or tok.is_space:
+            if tok.text == "," and commas < 2 and self._mentions_in(k, c):
+                commas += 1  # "…,” Dr. Muhammad Faisal, Foreign Ministry spokesman, said"
+                continue
+            if tok.text in (",", ";", "“", '"', "”") or tok.is_space or c - k >= 9 and not commas:
                 return None
         return None
 
@@ -532,14 +491,16 @@ class QuoteFinder:
         text = self.text[start_char:end_char]
         lead = len(text) - len(text.lstrip())
         trail = len(text) - len(text.rstrip())
-        self._note_speaker(cue_token if cue_token >= 0 else self._token_at(start_char), speaker)
-        return Quote(start_char + lead, end_char - trail, kind, cue, speaker, unbalanced, cue_token)
+        self._note_speaker(cue_token if cue_token >= 0 else self._token_at(start_char), speaker, cue)
+        quote = Quote(start_char + lead, end_char - trail, kind, cue, speaker, unbalanced, cue_token)
+        if kind == "direct":
+            self._directs.append(quote)
+        if cue_token >= 0:
+            self._by_cue.setdefault(cue_token, speaker)
+        return quote
 
-    def _note_speaker(self, token: int, speaker: Speaker) -> None:
-        actor = self.gazetteer.actors.get(speaker.actor_id)
-        if actor is not None and actor.type == "person":
-            self.person_speakers.append((token, actor.id))
-            self.person_speakers.sort()
+    def _note_speaker(self, token: int, speaker: Speaker, cue: str = "") -> None:
+        self.speakers.note(token, speaker, cue)
 
     def find(self) -> list[Quote]:
         """All quotes of the article, in reading order."""
@@ -557,7 +518,8 @@ class QuoteFinder:
             cue_speakers: dict[int, Speaker] = {}
             sentence_quotes: list[Quote] = []
             # 1. quoted segments that open in this sentence
-            opening = [s for s in self.segments if sent.start_char <= s.start - 1 < sent.end_char]
+            lo, hi = bisect_left(self._segment_starts, sent.start_char + 1), bisect_left(self._segment_starts, sent.end_char + 1)
+            opening = self.segments[lo:hi]
             for seg in opening:
                 quote = self._segment_quote(seg, sent, unit, cues, quotes)
                 if quote.cue_token >= 0:
@@ -572,13 +534,19 @@ class QuoteFinder:
             cue_starts = [c[0] for c in cues]
             for start, end, kind in cues:
                 if start in claimed:
-                    cue_speakers[start] = next((q.speaker for q in sentence_quotes + quotes if q.cue_token == start), Speaker())
+                    cue_speakers[start] = self._by_cue.get(start, Speaker())
                     continue
-                sentence_quotes += self._reported(sent, start, end, kind, cues, cue_starts, cue_speakers)
-            # 3. partial quotes take the speaker of the cue that governs them
+                sentence_quotes += self._reported(sent, start, end, kind, cues, cue_starts, cue_speakers, min_words=2 if unit.part == "headline" else None)
+            sentence_quotes = self._outermost_reports(sentence_quotes)
+            # 3. partial quotes take the speaker of the report that contains them, else of the cue that governs them
+            reports = [q for q in sentence_quotes if q.kind == "indirect" and q.cue]
             for q in sentence_quotes:
                 if q.kind == "partial" and not q.cue:
-                    q.cue, q.speaker, q.cue_token = self._governing_cue(q, sent, cues, cue_speakers)
+                    outer = next((r for r in reports if r.start <= q.start - 1 and q.end <= r.end + 1), None)
+                    if outer is not None:
+                        q.cue, q.speaker, q.cue_token = outer.cue, outer.speaker, outer.cue_token
+                    else:
+                        q.cue, q.speaker, q.cue_token = self._governing_cue(q, sent, cues, cue_speakers)
                     self._note_speaker(q.cue_token if q.cue_token >= 0 else self._token_at(q.start), q.speaker)
             quotes += sentence_quotes
         return sorted(quotes, key=lambda q: (q.start, -q.end))
@@ -604,7 +572,7 @@ class QuoteFinder:
                     c = colon_cues[-1]
                     speaker = self._speaker_before(sent, c[0])
                     return self._quote(seg.start, seg.end, "direct", self.doc[c[0] : c[1]].text, speaker, seg.is_unbalanced, c[0])
-            previous = [q for q in earlier if q.kind == "direct"]
+            previous = self._directs[-1:]  # the last direct quote: a quote-only paragraph continues it
             same_unit = [q for q in previous if unit.doc_start <= q.start < unit.doc_end]
             prior_unit = [q for q in previous if q.start < unit.doc_start]
             source = same_unit[-1] if same_unit else (prior_unit[-1] if prior_unit and seg.start - len(seg.open_mark) == unit.doc_start and self._ends_unit(prior_unit[-1]) else None)
@@ -613,6 +581,9 @@ class QuoteFinder:
             return self._quote(seg.start, seg.end, "direct", "", Speaker(), seg.is_unbalanced)
         if len(words(text)) <= self.rules.term_max_words and not cues:
             return self._quote(seg.start, seg.end, "term", "", Speaker(), seg.is_unbalanced)
+        quoted_words = words(text)
+        if 1 <= len(quoted_words) <= 4 and all(w[:1].isupper() for w in quoted_words) and not text.rstrip().endswith((".", ",", "!", "?")):
+            return self._quote(seg.start, seg.end, "term", "", Speaker(), seg.is_unbalanced)  # a name in quotes: the “Moscow Format” meeting
         return self._quote(seg.start, seg.end, "partial", "", Speaker(), seg.is_unbalanced)
 
     def _ends_unit(self, quote: Quote) -> bool:
@@ -621,7 +592,17 @@ class QuoteFinder:
         return index + 1 < len(self.units)
 
     def _headline_claim(self, sent: Span) -> Quote | None:
-        """ "Russia: Taliban, US Officials Held …" — a headline claim attributed to an actor."""
+        """ "Russia: Taliban, US Officials Held …" — a headline claim attributed to an actor;
+        also at the end: "Pakistan not to attend … : FO", "Russia welcomes … - Foreign Ministry"."""
+        marks = [t.i for t in sent if t.text in (":", "-", "–", "—") and t.whitespace_ and t.i > sent.start and self.doc[t.i - 1].whitespace_ or t.text == ":"]
+        if marks:
+            last = marks[-1]
+            tail = [m for m in self._mentions_in(last + 1, sent.end)]
+            if tail and tail[0].start == last + 1 and tail[-1].end >= sent.end - (1 if self.doc[sent.end - 1].is_punct else 0) and last > sent.start + 2:
+                speaker = self.speaker_from_phrase(last + 1, sent.end)
+                if speaker.actor_id:
+                    first = next(t for t in sent if not t.is_space)
+                    return self._quote(first.idx, self.doc[last - 1].idx + len(self.doc[last - 1].text), "indirect", self.doc[last].text, speaker, cue_token=last)
         colon = next((t.i for t in sent if t.text == ":"), None)
         if colon is None:
             return None
@@ -633,21 +614,27 @@ class QuoteFinder:
             return None
         return self._quote(self.doc[colon + 1].idx, sent.end_char, "indirect", ":", speaker, cue_token=colon)
 
-    def _reported(self, sent: Span, start: int, end: int, kind: str, cues: list[tuple[int, int, str]], cue_starts: list[int], cue_speakers: dict[int, Speaker]) -> list[Quote]:
-        """Indirect quotes introduced by one cue."""
+    def _reported(self, sent: Span, start: int, end: int, kind: str, cues: list[tuple[int, int, str]], cue_starts: list[int], cue_speakers: dict[int, Speaker], *, min_words: int | None = None) -> list[Quote]:
+        """Indirect quotes introduced by one cue (a headline's clause may be shorter)."""
         others = [c for c in cue_starts if c != start]
         out: list[Quote] = []
         word = self.doc[start].lower_
         cue = self._cue_text(start, end, sent)
 
         def clause(a: int, b: int, speaker: Speaker) -> None:
-            trimmed = self._clause(a, b, others)
+            trimmed = self._clause(a, b, others, min_words=min_words)
+            if trimmed is not None and self.layout.texts[trimmed[0]] in ("“", '"') and self._inside_segment(self.doc[trimmed[0]].idx + 1) is not None and start > trimmed[0] and any(q.kind == "direct" and q.cue for q in self._directs if q.start == self.doc[trimmed[0]].idx + 1):
+                return  # "“…,” X said, according to Y": the direct quote is coded, not a report of it
             if trimmed is not None:
                 out.append(self._quote(self.doc[trimmed[0]].idx, self.doc[trimmed[1] - 1].idx + len(self.doc[trimmed[1] - 1].text), "indirect", cue, speaker, cue_token=start))
 
         sentence_start = next((t.i for t in sent if not t.is_space), sent.start)
         if kind == "partial_only":
-            cue_speakers[start] = self._speaker_before(sent, start)
+            speaker = self._speaker_before(sent, start)
+            if not (speaker.actor_id or speaker.is_anonymous):
+                earlier = [c for c in cue_starts if c < start and c in cue_speakers]
+                speaker = cue_speakers[earlier[-1]] if earlier else speaker  # "He called … and described it as “…”"
+            cue_speakers[start] = speaker
             return out
         if kind == "continuation":
             earlier = [c for c in cue_starts if c < start and c in cue_speakers]
@@ -666,27 +653,42 @@ class QuoteFinder:
             return out
         prev = self.doc[start - 1] if start > sent.start else None
         following = self.doc[end].lower_ if end < sent.end else ""
+        nxt = self._content_start(end, sent.end, word)
+        after_that = nxt > end and self.lowers[nxt - 1] == "that"
+        after_clause = self._is_clause(nxt, sent.end, after_that=after_that)
+        cited = self._cited_speaker(sent, start)
+        if cited is not None:  # "Tass cited X as saying …", "X was quoted as saying …"
+            cue_speakers[start] = cited
+            passive = self.lowers[start - 2] in ("quoted", "cited") and start - 3 >= sent.start and self.lowers[start - 3] in ("was", "were", "is", "been")
+            commas = [t.i for t in self.doc[sentence_start:start] if t.text == "," and self.outside[t.i]]
+            if passive and commas and not after_clause:
+                clause(sentence_start, commas[-1], cited)
+            elif after_clause:
+                clause(nxt, sent.end, cited)
+            return out
         inverted = (
             prev is not None
             and prev.text in (",", "”", '"')
             and word not in self.rules.object_cues
             and following not in self.rules.pronouns | {"it", "they", "we", "i", "that"}
+            and not (after_clause and prev.text == ",")
         )
         if inverted:
             speaker, speaker_end = self._speaker_after(sent, end)
-            cue_speakers[start] = speaker
-            stop = start - 1 if prev.text == "," else start
-            clause(sentence_start, stop, speaker)
-            return out
-        commas = [t.i for t in self.doc[sentence_start:start] if t.text == ","]
-        nxt = self._content_start(end, sent.end, word)
-        after = self.doc[nxt].text if nxt < sent.end else "."
-        if commas and start - commas[-1] <= 7 and after in (",", ".", "!", "?"):
-            speaker = self.speaker_from_phrase(commas[-1] + 1, start)
-            if speaker.actor_id or speaker.is_anonymous or speaker.text.lower() in self.rules.pronouns:
+            if speaker.actor_id or speaker.is_anonymous or speaker.text:
                 cue_speakers[start] = speaker
-                clause(sentence_start, commas[-1], speaker)
-                if after == ",":
+                stop = start - 1 if prev.text == "," else start
+                clause(sentence_start, stop, speaker)
+                return out
+        commas = [t.i for t in self.doc[sentence_start:start] if t.text == "," and self.outside[t.i]]
+        after = self.doc[nxt].text if nxt < sent.end else "."
+        if after in (",", ".", "!", "?") or not after_clause:
+            found = self._comma_speaker(commas, start, sentence_start)
+            if found is not None:  # "…, X said (on Wednesday)." and "…, the Kremlin's envoy, Zamir Kabulov, said Thursday."
+                speaker, comma = found
+                cue_speakers[start] = speaker
+                clause(sentence_start, comma, speaker)
+                if after == "," and self._is_clause(nxt + 1, sent.end, after_that=False):
                     clause(nxt + 1, sent.end, speaker)
                 return out
         speaker = self._speaker_before(sent, start)
@@ -694,8 +696,44 @@ class QuoteFinder:
             earlier = [c for c in cue_starts if c < start and c in cue_speakers]
             speaker = cue_speakers[earlier[-1]] if earlier else speaker
         cue_speakers[start] = speaker
-        clause(nxt, sent.end, speaker)
+        if after_clause:
+            clause(nxt, sent.end, speaker)
         return out
+
+    def _comma_speaker(self, commas: list[int], cue: int, sentence_start: int) -> tuple[Speaker, int] | None:
+        """For "<clause>, X said": the speaker phrase between a comma and the cue (trying
+        the last comma, then earlier ones for an apposition "…, the envoy, X, said"), and
+        the comma that ends the clause; None unless what precedes is a clause and the phrase
+        names a speaker."""
+        end = cue - 1 if commas and commas[-1] == cue - 1 else cue
+        for comma in reversed([c for c in commas if c < end][-3:]):
+            if end - comma > 14 or self.lowers[comma + 1] in self.rules.speaker_breaks | self.rules.clause_breaks:
+                break
+            speaker = self.speaker_from_phrase(comma + 1, end)
+            if (speaker.actor_id or speaker.is_anonymous or speaker.text.lower() in self.rules.pronouns) and self._is_clause(sentence_start, comma, after_that=False):
+                return speaker, comma
+        return None
+
+    def _cited_speaker(self, sent: Span, cue: int) -> Speaker | None:
+        """ "Tass cited X as saying": the speaker is X, not the agency; "X was quoted as
+        saying (by Y)": the speaker is X."""
+        if cue - 1 < sent.start or self.lowers[cue - 1] != "as":
+            return None
+        for k in range(cue - 2, max(sent.start, cue - 16) - 1, -1):
+            word = self.lowers[k]
+            if word in ("cited", "quoted", "citing", "quoting"):
+                if k - 1 >= sent.start and self.lowers[k - 1] in ("was", "were", "is", "been"):
+                    return self._speaker_before(sent, k - 1)  # "…, X was quoted as saying by Y."
+                speaker = self.speaker_from_phrase(k + 1, cue - 1)
+                return speaker if speaker.text else None
+        return None
+
+    def _outermost_reports(self, quotes: list[Quote]) -> list[Quote]:
+        """A report inside another report's content is the outer speaker's words (a
+        ministry's statement that "Kabulov urged …"): only the outer one is coded."""
+        reports = [q for q in quotes if q.kind == "indirect" and q.cue_token >= 0]
+        inner = {id(q) for q in reports for r in reports if r is not q and r.start <= self.doc[q.cue_token].idx < r.end and r.cue_token < q.cue_token}
+        return [q for q in quotes if id(q) not in inner]
 
     def _governing_cue(self, q: Quote, sent: Span, cues: list[tuple[int, int, str]], cue_speakers: dict[int, Speaker]) -> tuple[str, Speaker, int]:
         before = [c for c in cues if self.doc[c[0]].idx < q.start]
