@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from afstudy.errors import AfstudyError
 from afstudy.framing import FRAMES_FILE  # registers afstudy_lemmas and afstudy_frames
 from afstudy.gazetteer import ACTORS_FILE, Gazetteer, load_gazetteer
 from afstudy.openworld import OpenWorld
+from afstudy.quotemarks import quoted_ranges
 
 MENTIONS_KEY = "afstudy_mentions"
 DATE_KEY = "afstudy_date"  # doc.user_data key: the article's date (ISO string), set before the pipeline runs
@@ -447,6 +449,9 @@ class ActorFinder:
         chosen = self._select(actor_cands + [c for c, _ in place_cands])
         place_of = {id(c): cue for c, cue in place_cands}
         last_seen: dict[str, int] = {}
+        said: dict[str, int] = {}  # last positions outside quote marks: what the report itself has named
+        quoted = quoted_ranges(doc.text)
+        starts = [a for a, _ in quoted]
         mentions: list[Span] = []
         places: list[Span] = []
         for c in chosen:
@@ -457,11 +462,15 @@ class ActorFinder:
                 continue
             how = c.best
             possessor = mentions[-1].label_ if mentions and mentions[-1].end == c.start - 1 and doc[c.start - 1].text in POSSESSIVE_MARKS else None
-            actor_id = self._resolve(how, c.kinds[how], last_seen, possessor)
+            k = bisect_right(starts, doc[c.start].idx) - 1
+            inside = k >= 0 and doc[c.start].idx < quoted[k][1]
+            actor_id = self._resolve(how, c.kinds[how], last_seen if inside else said, possessor)  # a quote's own words do not steer the report's references
             if actor_id == UNRESOLVED and how == "label":
                 continue  # a group word that refers back to none of its owners here
             if actor_id != UNRESOLVED:
                 last_seen[actor_id] = c.start
+                if not inside:
+                    said[actor_id] = c.start
             mentions.append(Span(doc, c.start, c.end, label=actor_id, kb_id=how))
         if self.open_world.enabled:
             mentions = self._add_provisional(doc, mentions, places)

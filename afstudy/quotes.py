@@ -21,15 +21,11 @@ from afstudy.gazetteer import Gazetteer
 from afstudy.io import load_yaml_with_lines
 from afstudy.paths import DATA_DIR
 from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, PROVISIONAL_KEY, UNRESOLVED, doc_date
+from afstudy.quotemarks import DASHES, DOUBLE_CLOSE, DOUBLE_OPEN, SINGLE_CLOSE, SINGLE_OPEN, STRAIGHT_DOUBLE, STRAIGHT_SINGLE, find_segments
 from afstudy.speakers import DATE_WORDS, Speaker, SpeakerResolver
 from afstudy.units import ArticleDoc, DocLayout, Unit, doc_layout
 
 QUOTE_RULES_FILE: Path = DATA_DIR / "quotes.yaml"
-DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT_DOUBLE = "“", "”", '"'
-SINGLE_OPEN, SINGLE_CLOSE, STRAIGHT_SINGLE = "‘", "’", "'"
-ANY_MARK = re.compile("[“\"‘']")
-DOUBLE_MARK = re.compile("[“”\"]")
-SINGLE_CLOSING_MARK = re.compile("[’']")
 DASHES = ("- ", "– ", "— ")
 ADJUNCT_PREPOSITIONS = frozenset({"to", "on", "in", "at", "during", "after", "before", "from", "with", "for", "about", "ahead", "amid", "while", "when", "via"})
 AUXILIARIES = frozenset({"is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could", "should", "may", "might", "must", "did", "does", "do", "shall", "'s", "’s", "’re", "'re", "’ll", "'ll"})
@@ -131,74 +127,6 @@ class Segment:
     close_mark: str
     unit_index: int
     is_unbalanced: bool = False
-
-
-def _is_opening(text: str, i: int) -> bool:
-    before = text[i - 1] if i > 0 else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
-    return (before.isspace() or before in "([—–-/:") and not after.isspace()
-
-
-def _is_closing(text: str, i: int) -> bool:
-    before = text[i - 1] if i > 0 else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
-    return not before.isspace() and (after.isspace() or after in ".,;:!?)]—–-")
-
-
-def find_segments(unit_text: str) -> list[tuple[int, int, str, str, bool]]:
-    """Quoted spans of one unit: (start, end, open mark, close mark, is_unbalanced).
-
-    Double quotes (curly or straight) pair at the top level; single quotes pair only
-    outside double quotes and never at an apostrophe ("It’s", "Taliban’s"). A quote
-    still open at the end of the unit is closed there and flagged unbalanced; a pair of
-    different styles (“… ") is flagged too. A unit that opens with a dash is a dash quote
-    that runs to the next spaced dash (its attribution follows) or to the unit end.
-    """
-    if unit_text.startswith(DASHES):
-        closing = re.search(r"\s[-–—]\s", unit_text[2:])
-        if closing:
-            return [(2, 2 + closing.start(), unit_text[:2], unit_text[2 + closing.start() : 2 + closing.end() - 1], False)]
-        return [(2, len(unit_text), unit_text[:2], "", False)]
-    out = []
-    i, n = 0, len(unit_text)
-    while i < n:
-        mark = ANY_MARK.search(unit_text, i)  # only quote marks can open a segment
-        if mark is None:
-            break
-        i = mark.start()
-        ch = unit_text[i]
-        if ch in (DOUBLE_OPEN, STRAIGHT_DOUBLE) and _is_opening(unit_text, i):
-            j = i + 1
-            while j < n:
-                found = DOUBLE_MARK.search(unit_text, j)
-                j = found.start() if found else n
-                if j == n or (unit_text[j] in (DOUBLE_CLOSE, STRAIGHT_DOUBLE) and _is_closing(unit_text, j)):
-                    break
-                if unit_text[j] == DOUBLE_OPEN and _is_opening(unit_text, j):
-                    break
-                j += 1
-            if j < n and unit_text[j] in (DOUBLE_CLOSE, STRAIGHT_DOUBLE):
-                mismatch = (ch == DOUBLE_OPEN) != (unit_text[j] == DOUBLE_CLOSE)
-                out.append((i + 1, j, ch, unit_text[j], mismatch))
-                i = j + 1
-            else:
-                out.append((i + 1, j, ch, "", True))
-                i = j
-            continue
-        if ch in (SINGLE_OPEN, STRAIGHT_SINGLE) and _is_opening(unit_text, i) and unit_text[i + 1 : i + 2].isalnum():
-            j = i + 1
-            while j < n:
-                found = SINGLE_CLOSING_MARK.search(unit_text, j)
-                j = found.start() if found else n
-                if j == n or _is_closing(unit_text, j):
-                    break
-                j += 1
-            if j < n:
-                out.append((i + 1, j, ch, unit_text[j], (ch == SINGLE_OPEN) != (unit_text[j] == SINGLE_CLOSE)))
-                i = j + 1
-                continue
-        i += 1
-    return out
 
 
 class QuoteFinder:
@@ -398,10 +326,15 @@ class QuoteFinder:
                 start = k + 1
                 break
         window_tokens = [t for t in self.doc[start:cue_start]]
-        # Prefer the stretch after the last comma when it names someone ("..., officials in Afghanistan said").
+        # Prefer the stretch after the last comma when it names someone ("..., officials in Afghanistan said"),
+        # unless it is an indefinite apposition to a person named before it ("Zabihullah Mujahid, an official spokesperson …, said").
         commas = [t.i for t in window_tokens if t.text == ","]
         if commas and commas[-1] + 1 < cue_start:
             tail = self.speaker_from_phrase(commas[-1] + 1, cue_start)
+            if tail.is_anonymous and self.lowers[commas[-1] + 1] in ("a", "an"):
+                named = self.speaker_from_phrase(start, commas[-1])
+                if named.actor_id and named.is_person:
+                    return named
             if tail.actor_id or tail.is_anonymous:
                 return tail
         return self.speaker_from_phrase(start, cue_start)
@@ -638,7 +571,7 @@ class QuoteFinder:
             return out
         if kind == "continuation":
             earlier = [c for c in cue_starts if c < start and c in cue_speakers]
-            speaker = cue_speakers[earlier[-1]] if earlier else Speaker()
+            speaker = cue_speakers[earlier[-1]] if earlier else self._subject(sent, start)
             cue_speakers[start] = speaker
             clause(self._content_start(end, sent.end, word), sent.end, speaker)
             return out
@@ -691,10 +624,13 @@ class QuoteFinder:
                 if after == "," and self._is_clause(nxt + 1, sent.end, after_that=False):
                     clause(nxt + 1, sent.end, speaker)
                 return out
-        speaker = self._speaker_before(sent, start)
-        if not speaker.text:
-            earlier = [c for c in cue_starts if c < start and c in cue_speakers]
-            speaker = cue_speakers[earlier[-1]] if earlier else speaker
+        earlier = [c for c in cue_starts if c < start and c in cue_speakers]
+        if earlier and self.lowers[start - 1] in ("and", "but") and (cue_speakers[earlier[-1]].actor_id or cue_speakers[earlier[-1]].is_anonymous):
+            speaker = cue_speakers[earlier[-1]]  # "Trump revealed … and announced that …": one subject, two verbs
+        else:
+            speaker = self._speaker_before(sent, start)
+            if not speaker.text:
+                speaker = cue_speakers[earlier[-1]] if earlier else speaker
         cue_speakers[start] = speaker
         if after_clause:
             clause(nxt, sent.end, speaker)
@@ -713,6 +649,16 @@ class QuoteFinder:
             if (speaker.actor_id or speaker.is_anonymous or speaker.text.lower() in self.rules.pronouns) and self._is_clause(sentence_start, comma, after_that=False):
                 return speaker, comma
         return None
+
+    def _subject(self, sent: Span, before: int) -> Speaker:
+        """ "Senior Taliban officials … met …, saying they …": the sentence's subject, the
+        words before its first verb."""
+        first = next((t.i for t in sent if not t.is_space), sent.start)
+        for k in range(first + 1, before):
+            word, text = self.lowers[k], self.layout.texts[k]
+            if word in AUXILIARIES or word in IRREGULAR_PAST or (word.endswith("ed") and len(word) > 4 and text.islower()):
+                return self.speaker_from_phrase(first, k)
+        return Speaker()
 
     def _cited_speaker(self, sent: Span, cue: int) -> Speaker | None:
         """ "Tass cited X as saying": the speaker is X, not the agency; "X was quoted as

@@ -160,11 +160,29 @@ class SpeakerResolver:
         possessor = self._possessor(resolved, b)
         if possessor is not None:
             return self.actor_speaker(text, possessor)
+        head = self._institution_head(resolved, toks)
+        if head is not None:
+            return self.actor_speaker(text, head)
         people = [m for m in resolved if self.is_person_id(m.label_)]
         pick = people or resolved
         if not pick:
+            if heads and lowers[0] == "the":
+                return self._anonymous(text, heads[-1], toks, resolved)  # "the source", first met as such
             return Speaker(text=text)
-        return self.actor_speaker(text, pick[-1].label_ if people else pick[-1].label_)
+        return self.actor_speaker(text, pick[-1].label_)
+
+    def _institution_head(self, resolved: list[Span], toks: list) -> str | None:  # type: ignore[type-arg]
+        """ "the Ashraf Ghani government", "The government of President Ashraf Ghani": a
+        body or state is the head noun, the person only its modifier."""
+        if len(resolved) < 2:
+            return None
+        first, second = resolved[0], resolved[1]
+        body = lambda m: not self.is_person_id(m.label_) and m.label_ in self.gazetteer.actors and self.gazetteer.actors[m.label_].type in ("body", "state", "organisation")  # noqa: E731
+        if self.is_person_id(first.label_) and body(second) and second.start == first.end:
+            return second.label_  # "the Ashraf Ghani government"
+        if body(first) and self.is_person_id(second.label_) and first.end < len(self.doc) and self.doc[first.end].lower_ == "of" and toks[0].i <= first.start <= toks[0].i + 1:
+            return first.label_  # "The government of President Ashraf Ghani"
+        return None
 
     def _pronoun(self, text: str, token: int, sentence_start: int) -> Speaker:
         """ "he said": the last quoted person (or anonymous person), else the person named
