@@ -31,6 +31,7 @@ ADJUNCT_PREPOSITIONS = frozenset({"to", "on", "in", "at", "during", "after", "be
 AUXILIARIES = frozenset({"is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could", "should", "may", "might", "must", "did", "does", "do", "shall", "'s", "’s", "’re", "'re", "’ll", "'ll"})
 IRREGULAR_PAST = frozenset("said made took met came went gave told held left sent saw got began became kept brought led ran set put won lost found thought knew stood fell rose paid meant sought felt spoke broke chose drew drove grew hit hurt let read rode rang shook shot shut sang sank sat slept slid spent spread stole stuck struck swore swept swam threw understood woke wore wrote overtook undertook".split())
 PRONOUN_SUBJECTS = frozenset({"he", "she", "it", "they", "we", "i", "you", "this", "there"})
+ING_NOUNS = frozenset({"nothing", "something", "anything", "everything", "morning", "evening", "meeting", "meetings", "building", "king", "spring", "thing", "wing", "beijing"})
 RELATIVE_PRONOUNS = frozenset({"which", "who", "whose", "whom", "that"})
 ADVERBS = frozenset({"also", "now", "still", "reportedly", "already", "often", "usually", "never", "always", "just", "only", "even", "soon", "currently", "firmly", "strongly", "fully"})  # a paragraph opening with a dash is a quote ("- We regret … - Lavrov said")
 QUOTE_COLUMNS = [
@@ -270,7 +271,7 @@ class QuoteFinder:
         if after_that:
             return True
         first = lowers[0]
-        if first in ADJUNCT_PREPOSITIONS or first == "to" or (first.endswith("ing") and first.isalpha()):
+        if first in ADJUNCT_PREPOSITIONS or first == "to" or (first.endswith("ing") and first.isalpha() and first not in ING_NOUNS):
             return False
         texts = self.layout.texts[start:end]
         for n, (word, text) in enumerate(zip(lowers, texts, strict=True)):

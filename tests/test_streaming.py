@@ -39,8 +39,11 @@ def test_memory_zones_free_new_words_and_keep_the_bytes(tmp_path: Path, monkeypa
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS_DIR, corpus)
     meta = (corpus / "metadata.csv").read_text(encoding="utf-8").splitlines()
-    for n, seed in enumerate(sorted(SEEDS_DIR.glob("*.txt"))):  # each copy brings a word of its own
-        text = seed.read_text(encoding="utf-8").replace("\n\n", f"\n\nThe Qorvex{n} envoy said nothing.\n\n", 1)
+    headlines = {r["file"]: r["headline"] for r in read_csv(SEEDS_DIR / "metadata.csv").to_dict("records")}
+    for n, seed in enumerate(sorted(SEEDS_DIR.glob("*.txt"))):  # each copy brings a word of its own, right under its headline
+        headline = headlines[seed.name]
+        text = seed.read_text(encoding="utf-8").replace(headline + "\n", f"{headline}\n\nThe Qorvex{n} envoy said nothing.\n", 1)
+        assert f"Qorvex{n}" in text
         (corpus / f"9{n}_{seed.name}").write_text(text, encoding="utf-8")
         row = next(r for r in meta if r.startswith(seed.name))
         meta.append(f"9{n}_{row.replace(',', ',z', 1)}")
