@@ -25,11 +25,22 @@ export TQDM_DISABLE := 1
 # The study: CORPUS (a folder of *.txt with metadata.csv, or one .csv/.jsonl/.parquet file;
 # default: the seeds) and OUT (the output root; default: this folder, the committed outputs).
 # GOLD (a folder of gold CSVs) is optional; the seeds use data/gold. Any other corpus needs OUT.
+# Curated files of your own (default: the package's data/): GAZETTEER, OUTLETS, QUOTE_RULES,
+# LEXICON, VALUE_SETS; SPACY_MODEL an installed pretrained pipeline (default: blank English).
 CORPUS ?=
 OUT ?=
 GOLD ?=
 JOBS ?=
-STUDY = $(if $(CORPUS),--corpus $(abspath $(CORPUS)),) $(if $(OUT),--out $(abspath $(OUT)),) $(if $(GOLD),--gold $(abspath $(GOLD)),)
+GAZETTEER ?=
+OUTLETS ?=
+QUOTE_RULES ?=
+LEXICON ?=
+VALUE_SETS ?=
+SPACY_MODEL ?=
+opt = $(if $(2),--$(1) $(abspath $(2)),)
+STUDY = $(call opt,corpus,$(CORPUS)) $(call opt,out,$(OUT)) $(call opt,gold,$(GOLD)) $(call opt,gazetteer,$(GAZETTEER)) \
+  $(call opt,outlets,$(OUTLETS)) $(call opt,quote-rules,$(QUOTE_RULES)) $(call opt,lexicon,$(LEXICON)) $(call opt,value-sets,$(VALUE_SETS)) \
+  $(if $(SPACY_MODEL),--spacy-model $(SPACY_MODEL),)
 AFSTUDY := $(VENV)/bin/afstudy
 
 .PHONY: help env figures test lab clean lock notebooks checksums verify archive bench

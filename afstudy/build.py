@@ -49,7 +49,7 @@ class Step:
     inputs: list[Path]
     parameters: dict[str, Any]
     outputs: list[Path]
-    action: Callable[[], None] | None = None  # in-process steps
+    action: Callable[[], str | None] | None = None  # in-process steps (may return a note for the log)
     notebook: Path | None = None  # notebook steps (run by the notebook runner)
     notebook_output: Path | None = None
 
@@ -62,6 +62,7 @@ class Report:
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -93,10 +94,35 @@ def extract_into(study: Study, corpus: Path, out_dir: Path, *, options: dict[str
     )
 
 
+def extract_with_changes(study: Study, corpus: Path, out_dir: Path, changes: Path) -> str | None:
+    """Extract, and when an earlier extraction was there, write what changed in the mentions
+    to ``changes`` (every mention added, removed or resolved to another actor: what a curator
+    looks at after editing the gazetteer)."""
+    import shutil
+    import tempfile
+
+    from afstudy.curate import change_summary, mention_changes, write_changes
+
+    previous = out_dir / "mentions.csv"
+    study.build.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=study.build, prefix=".previous-") as tmp:
+        before = None
+        if previous.exists():
+            before = Path(tmp)
+            shutil.copyfile(previous, before / "mentions.csv")
+        extract_into(study, corpus, out_dir)
+        if before is None:
+            return None
+        found = mention_changes(before, out_dir)
+        write_changes(found, changes)
+        return f"{out_dir.name}: mentions {change_summary(found)} since the last extraction (table: {changes})"
+
+
 def _extract_step(study: Study, name: str, corpus: Path, out_dir: Path) -> Step:
     params = {"spacy_model": study.spacy_model, "corpus_options": dict(study.corpus_options) if corpus == study.corpus else {}}
     inputs = corpus_inputs(corpus) + list(study.curated.files().values()) + package_sources()
-    return Step(name, inputs, params, [out_dir / f"{t}.csv" for t in EXTRACT_TABLES], action=lambda: extract_into(study, corpus, out_dir))
+    changes = study.build / "changes" / f"{name}_mentions.csv"
+    return Step(name, inputs, params, [out_dir / f"{t}.csv" for t in EXTRACT_TABLES], action=lambda: extract_with_changes(study, corpus, out_dir, changes))
 
 
 def ensure_extraction(study: Study, *, validation: bool = False) -> Path:
@@ -238,7 +264,9 @@ def _run_in_process(step: Step, stamps: Stamps, report: Report) -> None:
         return
     stamps.forget(step.name)
     assert step.action is not None
-    step.action()
+    note = step.action()
+    if note:
+        report.notes.append(note)
     stamps.record(step.name, _digest(step, stamps))
     report.ran.append(step.name)
 

@@ -167,6 +167,34 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _curate(args: argparse.Namespace) -> int:
+    from afstudy.curate import stubs, write_stubs
+    from afstudy.gazetteer import load_gazetteer
+
+    for name in ("mentions", "sentences"):
+        if not (args.extract_dir / f"{name}.csv").is_file():
+            raise AfstudyError(f"{args.extract_dir / f'{name}.csv'}: not found (curate reads the --out folder of `afstudy extract`)")
+    found = stubs(args.extract_dir, load_gazetteer(args.gazetteer), min_mentions=args.min_mentions)
+    write_stubs(found, args.out)
+    provisional = sum(s.source.startswith("provisional") for s in found)
+    print(f"afstudy curate: {len(found)} entries to review ({provisional} provisional actors, {len(found) - provisional} capitalised candidates)")
+    print(f"  stubs: {args.out}")
+    return 0
+
+
+def _changes(args: argparse.Namespace) -> int:
+    from afstudy.curate import change_summary, mention_changes, write_changes
+
+    for folder in (args.before, args.after):
+        if not (folder / "mentions.csv").is_file():
+            raise AfstudyError(f"{folder / 'mentions.csv'}: not found (changes compares two --out folders of `afstudy extract`)")
+    found = mention_changes(args.before, args.after)
+    write_changes(found, args.out)
+    print(f"afstudy changes: {change_summary(found)}")
+    print(f"  changes: {args.out}")
+    return 0
+
+
 def _study(args: argparse.Namespace) -> Study:
     """The study of the command line (relative paths against the working directory)."""
     return make_study(
@@ -180,6 +208,8 @@ def _build(args: argparse.Namespace) -> int:
 
     report = build(_study(args), jobs=args.jobs, cold=args.cold, kernel=args.kernel)
     print(main_summary(report))
+    for note in report.notes:
+        print(f"  {note}")
     for failure in report.failed:
         print(f"  failed: {failure}", file=sys.stderr)
     return 1 if report.failed else 0
@@ -267,6 +297,17 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples")
     v.add_argument("--seed", type=int, default=7, help="bootstrap seed")
     v.set_defaults(func=_validate)
+    cu = sub.add_parser("curate", help="gazetteer entries to review (YAML stubs with evidence) from extract's provisional actors and candidates")
+    cu.add_argument("extract_dir", type=Path, help="the --out folder of `afstudy extract` (or <OUT>/data/interim/extract of a build)")
+    cu.add_argument("--out", type=Path, required=True, help="YAML file of stubs to write")
+    cu.add_argument("--gazetteer", type=Path, default=ACTORS_FILE, help="the gazetteer the extraction used (YAML)")
+    cu.add_argument("--min-mentions", type=int, default=2, help="capitalised candidates mentioned fewer times are left out (provisional actors are all listed)")
+    cu.set_defaults(func=_curate)
+    ch = sub.add_parser("changes", help="mentions added, removed or resolved differently between two extractions (before and after a curation)")
+    ch.add_argument("before", type=Path, help="the extraction folder before the change")
+    ch.add_argument("after", type=Path, help="the extraction folder after the change")
+    ch.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    ch.set_defaults(func=_changes)
     b = sub.add_parser("build", help="build every table, figure and executed notebook of a study, incrementally (what `make figures` runs)")
     _add_study_options(b)
     b.add_argument("--jobs", type=int, default=None, help="notebook runs in parallel (default: the number of cores)")
