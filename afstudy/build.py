@@ -81,12 +81,17 @@ def corpus_inputs(corpus: Path) -> list[Path]:
 
 
 def extract_into(study: Study, corpus: Path, out_dir: Path, *, options: dict[str, str] | None = None) -> None:
-    """One streaming extraction of ``corpus`` into ``out_dir`` with the study's curated files."""
+    """One streaming extraction of ``corpus`` into ``out_dir`` with the study's curated files
+    (a single-file corpus is first written in folder form to ``<out_dir>_corpus``)."""
     from afstudy.cleaning import load_profiles
     from afstudy.pipeline import build_pipeline
     from afstudy.quotes import load_quote_rules
     from afstudy.streaming import extract_to_dir
 
+    from afstudy.tabular import is_table_corpus, materialise
+
+    if is_table_corpus(corpus):
+        corpus, _ = materialise(corpus, out_dir.parent / f"{out_dir.name}_corpus", options if options is not None else study.corpus_options)
     nlp = build_pipeline(study.spacy_model, study.curated.actors, study.curated.frames)
     extract_to_dir(
         nlp, corpus, out_dir, profiles=load_profiles(study.curated.outlets), quote_rules=load_quote_rules(study.curated.quotes),

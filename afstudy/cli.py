@@ -27,10 +27,14 @@ from afstudy.quotes import QUOTE_RULES_FILE, load_quote_rules
 from afstudy.framing import FRAMES_FILE
 from afstudy.streaming import dask_client, extract_to_dir
 from afstudy.study import Study, make_study
+from afstudy.tabular import parse_columns
 
 
 def _parse(args: argparse.Namespace) -> int:
-    parsed = parse_corpus(args.corpus_dir, load_profiles(args.outlets))
+    from afstudy.tabular import corpus_folder
+
+    with corpus_folder(args.corpus_dir, args.out, parse_columns(args.column)) as folder:
+        parsed = parse_corpus(folder, load_profiles(args.outlets))
     written = write_parse_outputs(parsed, args.out)
     n_in = len(parsed.articles) + len({r.file for r in parsed.rejects})
     print(f"afstudy parse: {len(parsed.articles)} articles processed, {len(parsed.rejects)} rejected ({n_in} inputs)")
@@ -42,9 +46,11 @@ def _parse(args: argparse.Namespace) -> int:
 def _extract(args: argparse.Namespace) -> int:
     nlp = build_pipeline(args.spacy_model, args.gazetteer)
     settings = {"spacy_model": args.spacy_model, "gazetteer": str(args.gazetteer.resolve()), "frames": str(FRAMES_FILE), "quote_rules": str(args.quote_rules.resolve()), "outlets": str(args.outlets.resolve())}
-    with dask_client(args.scheduler, args.workers) as client:
+    from afstudy.tabular import corpus_folder
+
+    with dask_client(args.scheduler, args.workers) as client, corpus_folder(args.corpus_dir, args.out, parse_columns(args.column)) as folder:
         summary = extract_to_dir(
-            nlp, args.corpus_dir, args.out, profiles=load_profiles(args.outlets), quote_rules=load_quote_rules(args.quote_rules),
+            nlp, folder, args.out, profiles=load_profiles(args.outlets), quote_rules=load_quote_rules(args.quote_rules),
             batch_size=args.batch_size, n_process=args.n_process, client=client, settings=settings,
         )
     rows = ", ".join(f"{n} {name}" for name, n in summary.rows.items())
@@ -199,7 +205,7 @@ def _study(args: argparse.Namespace) -> Study:
     """The study of the command line (relative paths against the working directory)."""
     return make_study(
         args.corpus, args.out, gold=args.gold, outlets_file=args.outlets, gazetteer_file=args.gazetteer, quote_rules_file=args.quote_rules,
-        lexicon_file=args.lexicon, value_sets_file=args.value_sets, spacy_model=args.spacy_model,
+        lexicon_file=args.lexicon, value_sets_file=args.value_sets, spacy_model=args.spacy_model, corpus_options=parse_columns(args.column),
     )
 
 
@@ -225,6 +231,11 @@ def _add_study_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lexicon", default=None, help="frame lexicon (YAML; default: the package's)")
     p.add_argument("--value-sets", default=None, help="metadata value sets (YAML; default: the package's)")
     p.add_argument("--spacy-model", default=None, help="optional pretrained spaCy pipeline (package name or path)")
+    _add_column_option(p)
+
+
+def _add_column_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--column", action="append", metavar="OURS=THEIRS", help="single-file corpus: the export's name for one of our columns (repeat), e.g. text=body")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,12 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="afstudy", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse a corpus folder into articles, paragraphs, lines and rejects tables")
-    p.add_argument("corpus_dir", type=Path, help="folder with *.txt files and metadata.csv")
+    p.add_argument("corpus_dir", type=Path, help="folder with *.txt files and metadata.csv, or one .csv/.jsonl/.parquet file with a row per article")
     p.add_argument("--out", type=Path, required=True, help="output folder for the CSV tables")
     p.add_argument("--outlets", type=Path, default=OUTLETS_FILE, help="outlet boilerplate profiles (YAML)")
+    _add_column_option(p)
     p.set_defaults(func=_parse)
     e = sub.add_parser("extract", help="parse, then find actor mentions, places and sentences")
-    e.add_argument("corpus_dir", type=Path, help="folder with *.txt files and metadata.csv")
+    e.add_argument("corpus_dir", type=Path, help="folder with *.txt files and metadata.csv, or one .csv/.jsonl/.parquet file with a row per article")
+    _add_column_option(e)
     e.add_argument("--out", type=Path, required=True, help="output folder for the CSV tables")
     e.add_argument("--outlets", type=Path, default=OUTLETS_FILE, help="outlet boilerplate profiles (YAML)")
     e.add_argument("--gazetteer", type=Path, default=ACTORS_FILE, help="actor gazetteer (YAML)")
