@@ -119,7 +119,7 @@ def _speaker_mentions(quotes: pd.DataFrame, mentions: pd.DataFrame, spec: Spec) 
         anchor = first[(first["article_id"] == r.article_id) & (first["unit_id"] == r.unit_id)]
         sentence = anchor["sentence_id"].iloc[0] if len(anchor) else f"{r.unit_id}-s01"
         token = int(anchor["token_start"].iloc[0]) if len(anchor) else 0
-        rows.append({"article_id": r.article_id, "outlet_id": r.outlet_id, "unit_id": r.unit_id, "part": r.part, "sentence_id": sentence, "token_start": token, "token_end": token + 1, "actor_id": r.speaker_actor_id, "side": sides.get(r.speaker_actor_id, r.speaker_side), "text": r.speaker_text})
+        rows.append({"article_id": r.article_id, "outlet_id": r.outlet_id, "unit_id": r.unit_id, "part": r.part, "sentence_id": sentence, "token_start": token, "token_end": token + 1, "actor_id": r.speaker_actor_id, "side": r.speaker_side or sides.get(r.speaker_actor_id, ""), "text": r.speaker_text})
     return pd.DataFrame(rows)
 
 

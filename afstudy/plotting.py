@@ -178,14 +178,17 @@ def mention_heatmap(rates: pd.DataFrame, sides: list[str], *, min_mentions: int 
     kept = totals[totals >= min_mentions].sort_values(ascending=False, kind="stable")
     cut = len(kept) > top
     keep = kept.index[:top]
-    r = rates[rates["actor_id"].isin(keep)]
+    # an actor whose side depends on the date (the Afghan state) has a row per side
+    r = rates[rates["actor_id"].isin(keep)].assign(row=lambda d: d["actor_id"] + "\t" + d["side"])
+    side_totals = r.groupby("row")["mentions_count"].sum()
     order = (
-        r.drop_duplicates("actor_id")
-        .assign(side_rank=lambda d: d["side"].map({s: i for i, s in enumerate(sides)}), total=lambda d: d["actor_id"].map(totals))
-        .sort_values(["side_rank", "total", "actor_id"], ascending=[True, False, True], kind="stable")
+        r.drop_duplicates("row")
+        .assign(side_rank=lambda d: d["side"].map({s: i for i, s in enumerate(sides)}), total=lambda d: d["row"].map(side_totals))
+        .sort_values(["side_rank", "total", "row"], ascending=[True, False, True], kind="stable")
     )
-    matrix = r.pivot(index="actor_id", columns="outlet_id", values="mentions_per_1000_words").loc[order["actor_id"]]
-    matrix.index = list(order["name"])
+    two_sides = set(order.loc[order["actor_id"].duplicated(keep=False), "actor_id"])
+    matrix = r.pivot(index="row", columns="outlet_id", values="mentions_per_1000_words").loc[order["row"]]
+    matrix.index = [f"{n} ({sd.replace('_', ' ')})" if a in two_sides else n for a, n, sd in zip(order["actor_id"], order["name"], order["side"], strict=True)]
     n_outlets = matrix.shape[1]
     width = COLUMN_WIDTH_IN if n_outlets <= 10 else FULL_WIDTH_IN
     fig, ax = plt.subplots(figsize=(width, 0.13 * len(matrix) + 1.3), layout="constrained")
