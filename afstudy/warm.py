@@ -200,6 +200,9 @@ class WarmRunner:
     def run(self, runs: Sequence[NotebookRun]) -> list[RunResult]:
         """Execute ``runs`` on ``jobs`` threads; results in input order (never raises for a failed run)."""
         context = self._open_context()
+        outputs = [Path(r.output).resolve() for r in runs]
+        if len(set(outputs)) < len(outputs):
+            raise ValueError("two runs write the same output")
         for folder in sorted({Path(r.output).parent for r in runs}):
             remove_stale_temp_files(folder)
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="afstudy-run")

@@ -50,8 +50,8 @@ def last_json_text(text: str) -> Any:
     return json.loads("".join(o["text"] for o in nb.cells[-1].outputs if o.get("name") == "stdout"))
 
 
-def run_one(runner: WarmRunner, source: Path, output: Path, **parameters: object) -> RunResult:
-    (result,) = runner.run([NotebookRun(source, output, parameters, cwd=Path.cwd())])
+def run_one(runner: WarmRunner, source: Path, output: Path, cwd: Path | None = None, **parameters: object) -> RunResult:
+    (result,) = runner.run([NotebookRun(source, output, parameters, cwd=cwd or Path.cwd())])
     return result
 
 
@@ -133,14 +133,17 @@ def without_times(text: str) -> Any:
 def test_a_warm_run_writes_what_a_cold_run_writes(runner: WarmRunner, tmp_path: Path) -> None:
     source = make_notebook(tmp_path / "fingerprint.ipynb", FINGERPRINT, parameters="n = 0")
     output = tmp_path / "out" / "fingerprint.ipynb"
+    elsewhere = tmp_path / "elsewhere"  # not the fork server's cwd
+    elsewhere.mkdir()
     with WarmRunner(jobs=1, warm=False) as cold_runner:
-        cold = run_one(cold_runner, source, output, n=3)
+        cold = run_one(cold_runner, source, output, elsewhere, n=3)
     cold_text = output.read_text(encoding="utf-8")
-    warm = run_one(runner, source, output, n=3)
+    warm = run_one(runner, source, output, elsewhere, n=3)
     warm_text = output.read_text(encoding="utf-8")
     assert cold.ok and warm.ok and not cold.warm and warm.warm, (cold, warm)
     fingerprint = last_json(output)
     assert fingerprint["env"]["PYTHONHASHSEED"] == "0" and fingerprint["session_leader"] and fingerprint["n"] == 3
+    assert fingerprint["cwd"] == str(elsewhere) and str(elsewhere) not in fingerprint["path"]
     logged = nbformat.read(output, as_version=4).cells[-1].outputs[0]
     assert (logged.name, logged.text) == ("stderr", "spacy WARNING spaCy's log handler writes into the notebook\n")
     assert last_json_text(warm_text) == last_json_text(cold_text)
