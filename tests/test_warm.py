@@ -249,9 +249,10 @@ def start_runner_and_wait_for_kernel(tmp_path: Path, name: str) -> tuple[subproc
     marker = tmp_path / f"{name}.pid"
     source = make_notebook(tmp_path / f"{name}.ipynb", "import os, time; open(marker, 'w').write(str(os.getpid())); time.sleep(60)",
                            parameters="marker = ''")
-    out = tmp_path / "build"
+    out, tmp = tmp_path / "build", tmp_path / "tmp"  # the runner's socket folders go to tmp
+    tmp.mkdir()
     proc = subprocess.Popen([sys.executable, "-c", RUNNER_SCRIPT, str(source), str(out / f"{name}.ipynb"), str(marker)],
-                            env={**os.environ, "PYTHONPATH": str(PROJ_ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(PROJ_ROOT), "TMPDIR": str(tmp)})
     deadline = time.monotonic() + 30
     while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -279,6 +280,7 @@ def test_sigterm_cleans_up_kernel_and_temporary_file(tmp_path: Path) -> None:
     assert proc.wait(timeout=20) == 128 + signal.SIGTERM
     assert wait_gone(kernel_pid)
     assert list(out.iterdir()) == []
+    assert list((tmp_path / "tmp").iterdir()) == []  # socket folders of the fork server and kernel
 
 
 def test_a_killed_runners_temporary_file_is_removed_by_the_next_run(runner: WarmRunner, tmp_path: Path) -> None:
