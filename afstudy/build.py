@@ -276,7 +276,7 @@ def _run_in_process(step: Step, stamps: Stamps, report: Report) -> None:
     report.ran.append(step.name)
 
 
-def _run_notebooks(steps: list[Step], stamps: Stamps, report: Report, *, jobs: int, cold: bool, kernel: str, log: Callable[[str], None]) -> None:
+def _run_notebooks(steps: list[Step], stamps: Stamps, report: Report, *, runner: Any, log: Callable[[str], None]) -> None:
     todo = []
     for step in steps:
         digest = _digest(step, stamps)
@@ -287,7 +287,7 @@ def _run_notebooks(steps: list[Step], stamps: Stamps, report: Report, *, jobs: i
             todo.append((step, digest))
     if not todo:
         return
-    results = _execute([(s.notebook, s.notebook_output, s.parameters) for s, _ in todo], jobs=jobs, cold=cold, kernel=kernel)  # type: ignore[misc]
+    results = _execute(runner.get(), [(s.notebook, s.notebook_output, s.parameters) for s, _ in todo])  # type: ignore[misc]
     for (step, digest), result in zip(todo, results, strict=True):
         if result.ok:
             missing = [p for p in step.outputs if not p.exists()]
@@ -301,29 +301,32 @@ def _run_notebooks(steps: list[Step], stamps: Stamps, report: Report, *, jobs: i
     log(f"  {len(todo)} notebook runs")
 
 
-@dataclass
-class _Result:
-    ok: bool
-    error: str = ""
+def _execute(runner: Any, runs: list[tuple[Path, Path, dict[str, Any]]]) -> list[Any]:
+    """Run notebooks on the warm runner (kernels in the project folder, as in JupyterLab)."""
+    from afstudy.warm import NotebookRun
+
+    return runner.run([NotebookRun(source, output, params, PROJ_ROOT) for source, output, params in runs])
 
 
-def _execute(runs: list[tuple[Path, Path, dict[str, Any]]], *, jobs: int, cold: bool, kernel: str) -> list[Any]:
-    """Run notebooks (TEMPORARY: sequential cold runs until the warm runner lands)."""
-    try:
-        from afstudy.warm import NotebookRun, WarmRunner
-    except ImportError:
-        from afstudy.notebooks import run_notebook
+class _LazyRunner:
+    """The build's one notebook runner, started at its first notebook run (a build with
+    nothing to run never starts a fork server)."""
 
-        results = []
-        for source, output, params in runs:
-            try:
-                run_notebook(source, output, params, kernel=kernel, cwd=PROJ_ROOT)
-                results.append(_Result(True))
-            except Exception as exc:  # noqa: BLE001 - reported per run
-                results.append(_Result(False, f"{exc.__class__.__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}"))
-        return results
-    with WarmRunner(jobs=jobs, kernel=kernel, warm=not cold) as runner:
-        return runner.run([NotebookRun(s, o, p, PROJ_ROOT) for s, o, p in runs])
+    def __init__(self, *, jobs: int, warm: bool, kernel: str) -> None:
+        self.jobs, self.warm, self.kernel = jobs, warm, kernel
+        self._runner: Any = None
+
+    def get(self) -> Any:
+        if self._runner is None:
+            from afstudy.warm import WarmRunner
+
+            self._runner = WarmRunner(jobs=self.jobs, kernel=self.kernel, warm=self.warm).__enter__()
+        return self._runner
+
+    def close(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            runner.__exit__(None, None, None)
 
 
 def remove_stale_grid_outputs(study: Study, slugs: set[str]) -> list[Path]:
@@ -350,19 +353,21 @@ def build(study: Study, *, jobs: int | None = None, cold: bool = False, kernel: 
     study.out.mkdir(parents=True, exist_ok=True)
     stamps = Stamps(study.build / "stamps")
     report = Report()
+    runner = _LazyRunner(jobs=jobs, warm=not cold, kernel=kernel)
     try:
         for step in plan_first(study):
             _run_in_process(step, stamps, report)
         stamps.save()
-        _run_notebooks(plan_notebooks(study), stamps, report, jobs=jobs, cold=cold, kernel=kernel, log=log)
+        _run_notebooks(plan_notebooks(study), stamps, report, runner=runner, log=log)
         grid = plan_grid(study)
         for step in grid:
             if step.action is not None:
                 _run_in_process(step, stamps, report)
-        _run_notebooks([s for s in grid if s.notebook is not None], stamps, report, jobs=jobs, cold=cold, kernel=kernel, log=log)
+        _run_notebooks([s for s in grid if s.notebook is not None], stamps, report, runner=runner, log=log)
         slugs = {s.name.split("/", 1)[1] for s in grid if s.name.startswith("04-cooccurrence/")}
         report.removed = remove_stale_grid_outputs(study, slugs)
     finally:
+        runner.close()
         stamps.save()
     report.seconds = time.perf_counter() - start
     return report

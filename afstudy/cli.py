@@ -80,15 +80,10 @@ def _cooccurrence(args: argparse.Namespace) -> int:
 
 
 def _notebook(args: argparse.Namespace) -> int:
-    from papermill.exceptions import PapermillExecutionError  # papermill and nbformat load slowly: only here
-
-    from afstudy.notebooks import run_notebook
+    from afstudy.notebooks import run_notebook  # papermill and nbformat load slowly: only here
 
     parameters = {name: yaml.safe_load(value) for name, value in args.parameter}
-    try:
-        run_notebook(args.source, args.output, parameters, kernel=args.kernel, cwd=args.cwd)
-    except PapermillExecutionError as err:
-        raise AfstudyError(f"{args.source}: cell {err.exec_count} failed: {err.ename}: {err.evalue}") from err
+    run_notebook(args.source, args.output, parameters, kernel=args.kernel, cwd=args.cwd)  # a NotebookError is an AfstudyError
     return 0
 
 

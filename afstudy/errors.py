@@ -25,3 +25,21 @@ class InputError(AfstudyError):
 
 class ConfigError(InputError):
     """A curated data file (gazetteer, outlet profiles, lexicon) is malformed."""
+
+
+class NotebookError(AfstudyError):
+    """A notebook run failed: the message names the notebook and, for a failing cell, the cell."""
+
+    def __init__(self, notebook: str | Path, problem: str, *, cell: int | None = None) -> None:
+        self.notebook = str(notebook)
+        self.problem = problem
+        self.cell = cell
+        where = f"{self.notebook}: cell {cell} failed" if cell is not None else self.notebook
+        super().__init__(f"{where}: {problem}")
+
+
+class KernelSetupError(AfstudyError):
+    """A kernel or the warm runner could not be set up."""
+
+    def __init__(self, what: str, problem: str) -> None:
+        super().__init__(f"{what}: {problem}")

@@ -8,12 +8,12 @@ executed notebooks in ``build/notebooks/`` back into the sources, after a delibe
 
 from __future__ import annotations
 
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import nbformat
 
-from afstudy.io import atomic_open, atomic_path
+from afstudy.io import atomic_open
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
@@ -46,33 +46,26 @@ def store_reference_outputs(source: str | Path, executed: str | Path) -> int:
     return stored
 
 
-def run_notebook(source: str | Path, output: str | Path, parameters: dict[str, object], *, kernel: str = "afstudy", cwd: str | Path | None = None) -> Path:
-    """Execute ``source`` with papermill into ``output`` (atomically).
+def run_notebook(
+    source: str | Path, output: str | Path, parameters: Mapping[str, object], *, kernel: str = "afstudy",
+    cwd: str | Path | None = None, warm: bool = False,
+) -> Path:
+    """Execute ``source`` with papermill into ``output`` (atomically): one run of the WarmRunner.
 
-    The kernel talks over IPC sockets in a private temporary folder instead of TCP
+    The kernel (cold by default; ``warm=True`` forks it from a fork server, worth it only
+    for many runs) talks over IPC sockets in a private temporary folder instead of TCP
     ports, so parallel runs (``make -j2``) never race for a port; progress bars are off.
-    A failed run leaves no ``output`` behind (the partial notebook is kept beside it as
-    ``*.failed.ipynb`` for inspection).
+    A failed run raises a NotebookError naming the notebook and the cell, and leaves no
+    ``output`` behind (the partial notebook is kept beside it as ``*.failed.ipynb``).
     """
-    import papermill as pm
-    from traitlets.config import Config
+    from afstudy.warm import NotebookRun, WarmRunner
 
-    target = Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    failed = target.with_suffix(".failed.ipynb")
-    with tempfile.TemporaryDirectory(prefix="afstudy-kernel-") as sockets, atomic_path(target) as tmp:
-        config = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
-        try:
-            pm.execute_notebook(
-                str(source), str(tmp), parameters=parameters, kernel_name=kernel, progress_bar=False,
-                log_output=False, cwd=str(cwd) if cwd else None, config=config,
-            )
-        except Exception:
-            if tmp.exists():
-                tmp.replace(failed)
-            raise
-    failed.unlink(missing_ok=True)
-    return target
+    run = NotebookRun(Path(source), Path(output), dict(parameters), Path(cwd) if cwd else None)
+    with WarmRunner(jobs=1, kernel=kernel, warm=warm) as runner:
+        (result,) = runner.run([run])
+    if result.exception is not None:
+        raise result.exception
+    return Path(output)
 
 
 def parameterize_copies(source_dir: str | Path, target_dir: str | Path, parameters: dict[str, object]) -> list[Path]:
