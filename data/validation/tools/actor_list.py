@@ -4,7 +4,8 @@ The list gives each actor's id, display name, type, side, affiliation, period an
 names (names and aliases) so that a coder can tell who is who. It deliberately leaves out
 the extractor's matching lists (surnames, descriptors, labels, metonyms, place cues):
 coders decide spans from the codebook, not from what the extractor matches.
-Usage: python data/validation/tools/actor_list.py
+Usage: python data/validation/tools/actor_list.py [OUT]   (default coding/actors.md; the second
+batch was coded with coding/actors_batch2.md, written from the gazetteer of its day)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def main() -> None:
+def main(target: Path | None = None) -> None:
     data = yaml.safe_load((ROOT / "data" / "actors.yaml").read_text(encoding="utf-8"))
     sides = data["sides"]
     out = ["# Actor ids for gold coding", "", "Generated from `data/actors.yaml` by `data/validation/tools/actor_list.py`; do not edit.", "",
@@ -28,8 +29,11 @@ def main() -> None:
         side = a["side"] + "".join(f"; {p['side']} from {p['from']}" for p in a.get("side_periods") or [])
         names = "; ".join((a.get("names") or []) + (a.get("aliases") or []))
         out.append(f"| `{a['id']}` | {a['name']} | {a['type']} | {side} | {a.get('affiliation') or ''} | {when} | {names} |")
-    (ROOT / "data" / "validation" / "coding" / "actors.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+    target = target or ROOT / "data" / "validation" / "coding" / "actors.md"
+    target.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None)

@@ -2,7 +2,9 @@
 """Write rejected.csv: candidates returned by the searches but not kept, by kind.
 
 "page" is the site plus enough of the path to identify the result (paths are
-abbreviated, so this is not a verbatim URL list). One row per distinct page.
+abbreviated, so this is not a verbatim URL list). One row per distinct page; a few rows
+group several pages of one site. R holds batch 1 (val_001-val_054), R2 batch 2
+(val_055-val_095); batch-1 rows are written first and are unchanged.
 """
 import csv
 import pathlib
@@ -187,16 +189,214 @@ R = {
 }
 
 
-def main() -> None:
-    rows = [(kind, page, note) for kind, items in R.items() for page, note in items]
+# Second batch (val_055-val_095): candidates returned by the 45 batch-2 queries and not kept.
+# Pages already listed for batch 1, and results that are themselves kept corpus texts, are not repeated.
+R2 = {
+ "seed_outlet": [
+  ("johnnymanson.com/?p=7578", "reprint 'originally published by Radio Free Europe/Radio Liberty' (seed outlet)"),
+  ("trtworld.com/asia/russia-accredits-first-taliban-appointed-afghan-diplomat-55949", "TRT World (seed outlet)"),
+  ("trtworld.com/article/13106075", "TRT World (seed outlet)"),
+  ("rferl.org/a/russia-csto-afghan-tajik-border/31525710.html", "RFE/RL (seed outlet)"),
+  ("rferl.org/a/russia-csto-afghanistan-exercises/31431223.html", "RFE/RL (seed outlet)"),
+  ("rferl.org/a/shanghai-cooperation-organization-leaders-meet-.../31464928.html", "RFE/RL (seed outlet)"),
+  ("mashaalradio.com/amp/32133084.html", "RFE/RL Radio Mashaal, Pashto (seed outlet)"),
+  ("aopnews.com/taliban/russian-ambassador-to-kabul-to-meet-taliban/", "re-post headed 'Radio Free Europe/Radio Liberty' (seed outlet)"),
+  ("themoscowtimes.com/news/taliban-participates-in-afghanistan-peace-talks-in-moscow-63447", "The Moscow Times (seed outlet)"),
+  ("themoscowtimes.com/2024/07/27/russia-calls-claims-it-is-aiding-taliban-...", "The Moscow Times (seed outlet)"),
+  ("abcnews.go.com/International/wireStory/russian-fm-headed-pakistan-afghan-talks-agenda-76894481", "ABC News (seed outlet)"),
+  ("voa.pangea-cms.com/preview/en-US/a/south-central-asia_taliban-envoys-visit-moscow-.../6175791.html", "VOA preview page (seed outlet)"),
+  ("d31icbnmvylvz7.cloudfront.net/amp/taliban-moscow/5083065.html", "Russian-language VOA mirror (seed outlet, non-English)"),
+ ],
+ "outside_2018_2023": [
+  ("kabulnow.com/2025/06/russia-officially-accepts-taliban-ambassador-in-moscow/", "ambassador accepted, 2025"),
+  ("afintl.com/en/202506023485", "ambassador accepted, 2025"),
+  ("brecorder.com/news/40370535/taliban-diplomat-to-take-role-as-moscow-ambassador", "2025 (also a batch-1 outlet)"),
+  ("sputnikglobe.com/20240605/taliban-delegation-arrives-in-st-petersburg-...", "SPIEF 2024"),
+  ("tass.com/economy/1798457", "SPIEF 2024"), ("tass.com/politics/1793809/amp", "SPIEF invitation, 2024"),
+  ("tass.com/economy/1794185", "SPIEF 2024"), ("anews.az/en/russia-invites-taliban-to-take-part-in-economic-forum-in-st-petersburg", "2024"),
+  ("54.73.150.143/en/202404022922", "bare IP host, terror-list item of 2024"), ("amu.tv/89906/", "terror-list item, 2024 (also a batch-1 outlet)"),
+  ("tass.com/politics/1814559", "terror-list item, 2024"), ("tass.com/defense/1852067", "terror-list item, October 2024"),
+  ("russia-islworld.ru/novosti/taliban-invited-to-participate-in-russia-islamic-world-forum-in-kazan-2024-04-01-40511", "KazanForum 2024"),
+  ("uawire.org:443/international-economic-forum-russia-islamic-world-kicks-off-in-tatarstan-...", "15th KazanForum, 2024"),
+  ("sg.news.yahoo.com/russian-foreign-ministry-invites-banned-143700690.html", "KazanForum invitation, 2024"),
+  ("rt.com/news/595221-russia-taliban-economic-forum/amp", "KazanForum invitation, 2024"),
+  ("evrimagaci.org/tpg/russia-strengthens-ties-with-taliban-for-strategic-alliances-69523", "Shoigu in Kabul, December 2024"),
+  ("globalpost.com/photo/5866066/taliban-qatar-office", "photo page, 2013"),
+  ("today24.pro/392811866", "CSTO Astana summit, 2024 (aggregator)"),
+  ("usmuslims.com/service/amp/kazakhstans-capital-astana-hosts-collective-security-treaty-organization-summit-275416h.htm", "CSTO Astana summit, 2024 (Anadolu re-post)"),
+  ("cuu.coron.tech/news/0809182024200610273067", "Tehran meeting, 2024 (aggregator)"),
+ ],
+ "non_english": [
+  ("continental.com.ar/internacional/atentado-suicida--un-hombre-ataco-la-embajada-rusa-en-kabul_...", "Spanish"),
+  ("ria24.today/news/rossiya-akkreditovala-pervogo-diplomata-2/12311225", "Russian"),
+  ("zazoom.it/2025-10-07/russia-lavrov-incontra-il-ministro-degli-esteri-talebano/17898136/", "Italian, 2025"),
+  ("lapresse.it/video/2025/10/07/russia-lavrov-incontra-il-ministro-degli-esteri-talebano/", "Italian, 2025"),
+  ("rtp.pt/noticias/mundo/russia-reconhece-esforcos-do-governo-taliba-..._n1357122", "Portuguese"),
+  ("shockingnews.ru/index.php?newsid=885", "Russian"), ("mr-7.ru/articles/244443", "Russian"),
+  ("amp.dw.com/ur/.../video-59653489", "Urdu"), ("tabnak.ir/fa/news/1071964/...", "Persian"),
+  ("ech-chaab.com/ar/.../item/180164-...", "Arabic"), ("de.news-front.su/2021/09/01/null-ergebnis-putin-...", "German (News Front)"),
+  ("profile.ru/news/society/putin-nazval-vinovnika-novogo-krizisa-v-afganistane-923523/amp", "Russian"),
+  ("urdu.cninews.tv/2023/04/15/...", "Urdu"), ("sarabic.ae/amp/20250619/...-1101811161.html", "Arabic, 2025"),
+  ("ar.mehrnews.com/amp/1916211", "Arabic"), ("es.news-front.su/2022/08/15/embajador-ruso-los-talibanes-...", "Spanish (News Front)"),
+  ("elnashra.com/news/show/1056032/...", "Arabic"), ("copts-united.com/Article.php?A=681412&I=4554", "Arabic"),
+  ("profm.ru/news/1173892", "Russian"), ("ria24.today/news/zaharova-otvetila-na-publikacii-foto-lavrova/8957824", "Russian"),
+  ("masress.com/alwafd/3860069", "Arabic"), ("tvn24.pl/swiat/rosja-siergiej-szojgu-talibowie-...-5185824", "Polish"),
+  ("ontest.10haber.net/dunya/rusya-muttefiklerimizi-gerekirse-savunuruz-37498", "Turkish"), ("sla-news.com/94594", "Arabic"),
+  ("afintl.com/202304055935", "Persian"), ("europalibera.org/a/28300733.html", "Romanian"),
+  ("ria24.today/news/kabulov-schitaet-chto-taliby-voydut-v/3038430", "Russian"),
+  ("ria24.today/news/taliby-bolee-dogovorosposobny-chem/9497105", "Russian"),
+  ("it.abna24.com/news/1736085/Incontro-tra-Lavrov-e-Muttaqi-a-Mosca (2 results)", "Italian, 2025"),
+  ("maailm.postimees.ee/7365805/venemaa-voorustab-kolmapaeval-10-riigi-konelusi-talibaniga", "Estonian"),
+  ("albawabhnews.com/4428955", "Arabic"), ("ria24.today/news/v-katare-startuyut-mezhafganskie-peregovory/4041914", "Russian"),
+  ("dogruhaber.com.tr/amp/haber/691668-abd-disisleri-bakani-pompeo-taliban-ile-gorustu/", "Turkish"),
+  ("thejasnews.com/amp/latestnews/qatar-urges-taliban-to-prepare-for-ceasefire-181095", "Malayalam"),
+  ("sputnik.af/amp/20211014/...-7274010.html", "Persian"), ("comparemela.com/ampnews/афганские-беженцы/2", "Russian"),
+  ("nacnews.in/...", "Hindi"), ("sudoesteacontece.com.br/china-e-russia-devem-reconhecer-taliba-...", "Portuguese"),
+  ("facebook.poemse.com/post/7736_...", "Persian"), ("daryo.uz/ru/2023/07/10/taliby-poobesali-...", "Russian"),
+  ("smalltownfoggia.net/russia-e-cina-stanno-osservando-le-confine-afghan", "Italian"), ("nova24.uz/?p=65654", "Russian"),
+  ("politic.gr/kosmos/moscha-diapragmatevetai-tin-episkepsi-ton-taliban", "Greek"),
+  ("new.cyprusnews.eu/taneagr-kosmos/o-poutin-thelei-symmaxiacrme-tous-talimpan-2", "Greek"),
+  ("italy.news-pravda.com/russia/2025/07/03/226829.html", "Italian, 2025"), ("jp.helm.news/2024-11-25/csto-meets-astana-...", "Japanese, 2024"),
+  ("akhbaar24.com/ampArticle/405506/archive", "Arabic"), ("sarabic.ae/20180820/...-1034755808.html", "Arabic"),
+  ("filipino.cri.cn/20210923/9cc76700-...", "Filipino"), ("daralmaref.com/News/766466.aspx", "Arabic"),
+  ("archivo.prensa-latina.cu/?p=84524", "Spanish"),
+ ],
+ "content_farm_or_reposter": [
+  ("shepherdgazette.com/... (2 pages: taliban-approach-deal-to-buy-russian-oil-..., president-tokayev-attends-csto-meetings-in-dushanbe/)", "spun copy with sources blanked; Kazinform copy under a wrong date"),
+  ("globalnewsviews.com/in-kabul-a-suicide-bombing-left-two-members-...", "spun text"),
+  ("sololaki.ru/two-russian-diplomats-killed-in-suicide-bombing-rt-...", "RT re-post"),
+  ("thegoaspotlight.com/2022/09/05/russian-diplomats-killed-...", "content farm"),
+  ("patrioticpost.com/suicide-bomber-kills-2-in-tragic-attack/", "partisan rewrite"),
+  ("urdupoint.com/en/... (5 pages: 1490341, 1327404, 1323560, 1331238, 817883)", "Sputnik re-posts; excluded as re-poster (as in batch 1)"),
+  ("pakistanpoint.com/en/story/1352193/...", "Sputnik re-post (UrduPoint group)"),
+  ("devdiscourse.com/article/... (4 pages: 1987236, 1777284, 1801287, 1780849)", "syndicated feed re-posts"),
+  ("easternherald.com/2022/04/10/taliban-afghan-embassy-moscow/?amp=1", "translated rewrite"),
+  ("globelivemedia.com/world/russia-recognizes-taliban-diplomat/", "machine-translated ('Donxi', 'Don Khe')"),
+  ("islamtimes.org/en/news/1052149/iran-russia-china-pakistan-fms-meet-in-samarkand", "Islam Times treated as re-poster (as in batch 1)"),
+  ("triumpheditoria.blogspot.com/2022/02/cooperation-organization-global-heads.html", "blog"),
+  ("exbulletin.com/politics/... (2 pages: 1173441, 1171691)", "content farm"),
+  ("jworldtimes.com/20th-sco-summit/", "exam-prep magazine"),
+  ("news.helloscholar.in/fifth-moscow-format-consultation-on-afghanistan-...", "exam-prep site"),
+  ("indianeconomicobserver.com/news/... (3 pages: kazan-forum, central-asian-countries, first-consignment)", "ANI re-posts"),
+  ("thehawk.in/posts/taliban's-presence-in-kazan-forum-...", "ANI re-post"),
+  ("dabangnewslive.in/russia-alert-to-the-growing-threat-of-taliban-...", "content farm ('Source link')"),
+  ("ghanastar.com/tag/zamir-kabulov", "tag page"),
+  ("worldmilitarynews.com/2018/04/01/is-russia-arming-the-afghan-taliban/", "BBC teaser re-post"),
+  ("steelcityreport.com/2018/11/russian-federation-hosts-talks-between-taliban-and-afghan/", "spun text"),
+  ("defence.pk/pdf/threads/russian-foreign-minister-due-next-week.706368/", "forum copy of Dawn"),
+  ("947631.windlasstrade-hk.tech/world/india-and-russia-same-page-taliban-ruled-kabul-299419", "odd mirror host"),
+  ("103.16.74.116/world/india-and-russia-same-page-taliban-ruled-kabul-299419", "bare IP mirror of The Business Standard (Bangladesh)"),
+  ("internationalmedianews.net/?p=30061", "unclear re-poster"),
+  ("aopnews.com/taliban/russian-envoy-calls-for-transitional-govt-in-afghanistan/", "TOLOnews teaser re-post"),
+  ("washingtonnewsday.com/... (2 pages: news/as-afghanistan-hosts-the-taliban-..., world/the-taliban-are-wary-...)", "content farm (as in batch 1)"),
+  ("newsbreak.com/news/... (2 pages: 2344095336103, 2396144950875)", "aggregator teasers"),
+  ("newsofasia.net/qatar-russia-pledge-to-expedite-efforts-for-afghan-peace/", "scraped TOLOnews (Persian chrome)"),
+  ("gotravelblogger.com/qatar-mediates-as-russia-has-reservations-about-taliban-2/", "Tribune copy on a travel blog"),
+  ("english.newstracklive.com/news/beijing-moscow-discussing-afghanistan-options-together-...-1189457-1.html", "rewrite of Nikkei"),
+  ("manchikoni.com/the-chinese-and-russian-presidents-have-agreed-...", "content farm ('[ad_1]')"),
+  ("tellerreport.com/news/2021-08-24-...", "translation re-post"),
+  ("ohmyindia.com/india-taliban-to-come-face-to-face-in-moscow-format-meeting-today-in-russia", "machine-rewritten text"),
+  ("asianlite.uk/tag/troika", "tag page"),
+  ("worldreportnow.com/news/russia-hosts-the-taliban-for-talks-...-19190/", "AP rewrite under a wrong date"),
+  ("asianewsday.com/china-appoints-new-afghan-special-envoy-...", "SCMP teaser re-post"),
+  ("theworldreviews.com/russia-set-to-invite-taliban-for-talks-on-afghanistan/amp", "AFP rewrite with 2025 chrome"),
+  ("southafricatoday.net/world-news/russia/taliban-delegation-arrives-in-moscow-for-talks/", "Pravda.ru re-post"),
+  ("nigeria21.com/2021/12/18/afghanistan-russia-delivers-36-tons-of-humanitarian-aid-to-kabul/", "copy of Republic World"),
+  ("oopstop.com/peskov-dialogue-with-the-taliban-will-help-...", "translated Kommersant"),
+  ("m.wxykgl.com/english/2019-04/26/c_138011805.htm", "odd mirror of Xinhua"),
+ ],
+ "government_or_institution": [
+  ("nkeu.foreignaffairs.co.nz/2021/09/17/joint-meeting-of-sco-and-csto-heads-of-state/", "Kremlin transcript re-post"),
+  ("orfonline.org/research/treading-a-pragmatic-path-russia-in-afghanistan-after-august-2021 (2 results)", "think-tank issue brief"),
+  ("russia-islworld.ru/main//kabulov-highlights-differences-...-2023-09-28-36368", "Group of Strategic Vision site"),
+  ("en.kremlin.ru/events/president/news/66433/print", "Kremlin website"),
+  ("voltairenet.org/article207022.html", "joint statement text"),
+ ],
+ "propaganda_or_unclear_outlet": [
+  ("greatgameindia.com/taliban-deal-russian-oil/", "conspiracy site"),
+  ("shiite.news/shiitenews/world-news/item/136113-...", "partisan site"),
+  ("irannuances.com/?p=2431", "unidentified commentary site"),
+  ("en.imarabic.com/russian-afghan-talks-on-taliban-delegations-visit-to-moscow", "unidentifiable site"),
+  ("asian-news-channel.tv/ajit-doval-meets-russias-patrushev-...", "unidentifiable site"),
+  ("afghanistantimes.media/kabul-is-facing-governance-challenges-says-zamir-kabulov", "domain differs from afghanistantimes.af; undated"),
+  ("en.news-front.info/2021/10/08/china-received-an-invitation-to-a-moscow-format-meeting-...", "News Front"),
+  ("gnews.org/1549083/", "GNews (MOS translation team)"),
+  ("english.almanar.com.lb/620105", "Hezbollah's Al-Manar"),
+  ("ir-ia.com/news/us-china-russia-pakistan-officials-hold-troika-plus-dialogue-on-afghanistan", "unidentifiable site"),
+ ],
+ "off_topic": [
+  ("mymountaintown.com/forum/6-the-courthouse/339089-moscow-mingles-with-radicals", "forum post"),
+  ("pakistantimestoday.com/?p=8833", "Turkey-Taliban only"),
+  ("samanvaya.org.in/insights-foreign-affairs/turkeys-erdogan-says-taliban-should-end-...", "Turkey only, teaser"),
+  ("theexile.tv/en/news_letter/394/Afghanistan/18", "Turkey and Afghan exiles, unclear site"),
+  ("ifmat.org/12/14/taliban-leaders-tehran/", "Iran-Taliban fragment, undated"),
+  ("en.people.cn/n3/2021/0722/c90000-9875426.html", "China's new envoy, no Russian role"),
+  ("global.chinadaily.com.cn/a/202112/13/WS61b689dea310cdd39bc7ad74.html", "China's envoy; Russia only in passing"),
+  ("hq.com.pk/?p=13162", "China-Pakistan-Afghanistan dialogue, no Russian role"),
+  ("thequint.com/voices/opinion/in-the-afghanistan-arena-russia-seems-to-be-indias-only-hope-now", "opinion column, not a news report"),
+ ],
+ "caption_teaser_or_no_url": [
+  ("stl.news/aiovg_videos/kabul-two-russian-embassy-staff-killed-...", "video page"),
+  ("(no URL) Arabic item on Putin and 20 years of US presence in Afghanistan", "no address, Arabic"),
+  ("(no URL) item on Mirziyoyev and Taliban border assurances citing RIA Novosti", "no address"),
+  ("amwaj.media/article/iran-afghanistan-neighbors-talking-to-the-taliban", "paywall teaser"),
+  ("scmp.com/news/world/russia-central-asia/article/3145918/...", "standfirst only"),
+  ("scmp.com/news/china/diplomacy/article/3141993/...", "standfirst only"),
+  ("en.monitorulapararii.ro/... (2 pages: 0-1413369, 0-1405685)", "teasers of one or two sentences"),
+ ],
+ "thin_duplicate_or_cap": [
+  ("amu.tv/19019/", "outlet already in batch 1"),
+  ("tribuneindia.com/news/world/blast-at-russian-embassy-in-kabul-leaves-six-dead-429077", "outlet already in batch 1"),
+  ("english.alarabiya.net/News/world/2021/10/20/Russia-recognizes-Taliban-efforts-...", "two sentences of the AFP copy already kept as val_052"),
+  ("latestly.com/agency-news/world-news-taliban-delegation-leaves-...-5134523.html", "outlet already in batch 1"),
+  ("tass.com/... (10 pages: defense/1345851, defense/1334675, world/1395415, world/1327041, world/1358783, world/1327045, politics/1312287, world/1078656, politics/1363017, defense/1377511)", "outlet already in batch 1"),
+  ("asiaplustj.info/en/news/tajikistan/security/20211014/russian-su-25-attack-planes-...", "narrower item; two Asia-Plus texts kept"),
+  ("newscentralasia.net/... (2 pages: 2023/04/13/russia-china-iran-..., 2022/11/17/moscow-format-meeting-...)", "outlet already in batch 1"),
+  ("khaama.com/russias-multilateral-talks-on-afghanistan-opens-without-taliban-36564", "outlet already in batch 1"),
+  ("nationalpost.com/pmn/news-pmn/putin-says-biden-was-right-to-withdraw-u-s-troops-from-afghanistan", "outlet already in batch 1; two sentences"),
+  ("sg.news.yahoo.com/afghanistan-dominates-sco-talks-highlights-145506499.html", "Yahoo News, outlet already in batch 1"),
+  ("hindustantimes.com/... (2 pages: us-commander-says-russia-supplying-arms-..., china-russia-agree-to-cooperate-...-101629902232669)", "outlet already in batch 1"),
+  ("rt.com/... (3 pages: newsline/436956 with and without www, russia/532182-...)", "outlet already in batch 1"),
+  ("ariananews.co/en/afghanistan/zamir-kabulov-russia-will-not-follow-...", "Ariana News, outlet already in batch 1"),
+  ("ariananews.af/u-s-russia-and-china-reach-consensus-on-afghan-peace/", "outlet already in batch 1"),
+  ("financialexpress.com/defence/india-to-be-part-of-talks-on-afghanistan-in-moscow-...-2350348/", "outlet already in batch 1"),
+  ("brecorder.com/news/40132709/pakistan-will-host-troika-plus-meeting-today", "outlet already in batch 1"),
+  ("interfax.com/newsroom/top-stories/18680/", "outlet already in batch 1"),
+  ("business-standard.com/amp/article/pti-stories/china-afghanistan-and-pakistan-fms-119090701083_1.html", "outlet already in batch 1; no Russian role"),
+  ("thenews.com.pk/... (2 pages: amp/393283-taliban-ready-to-talk-..., print/497830-...)", "The News already has 3 texts (batch 1)"),
+  ("dawn.com/news/1615925 (3 URL variants: bare, /russian-foreign-minister-due-next-week, /cdnjs.cloudflare.com)", "same visit as the kept Dawn text val_074"),
+  ("dawn.com/news/1657013", "Dawn original of the ANI copy kept from Firstpost (val_093)"),
+  ("straitstimes.com/world/middle-east/taleban-visits-moscow-days-after-trump-says-talks-dead", "same AP copy as val_020"),
+  ("japantoday.com/category/world/taliban-in-moscow-just-days-after-trump-says-talks-'dead'", "same AP copy as val_020"),
+  ("news.abplive.com/news/world/troika-summit-...-1492532", "same ANI copy as val_093"),
+  ("republicworld.com/... (2 pages: afghanistan-3-russian-military-aircraft-deliver-..., 3-russian-military-aircraft-evacuate-...)", "Republic World already has 2 texts"),
+  ("aninews.in/news/world/asia/three-russian-planes-with-214-people-aboard-...", "ANI already kept once; outlet diversity"),
+  ("afghanistantimes.af/tehran-moscow-confer-on-regional-afghanistan-affairs/", "event date not established"),
+  ("proeliumlaw.com/2018/02/08", "one sentence (law-firm blog)"),
+ ],
+}
+
+
+def write_rows(rows) -> None:
     with open(ROOT / "rejected.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
         w.writerow(["kind", "page", "note"])
         w.writerows(rows)
-    c = Counter(k for k, _, _ in rows)
-    for k in R:
-        print(k, c[k])
-    print("total", sum(c.values()))
+
+
+def main() -> None:
+    # batch-1 rows first (unchanged), then the batch-2 rows
+    rows1 = [(kind, page, note) for kind, items in R.items() for page, note in items]
+    rows2 = [(kind, page, note) for kind, items in R2.items() for page, note in items]
+    assert set(R2) == set(R), sorted(set(R2) ^ set(R))
+    write_rows(rows1 + rows2)
+    for label, rows in (("batch 1", rows1), ("batch 2", rows2)):
+        c = Counter(k for k, _, _ in rows)
+        print(label)
+        for k in R:
+            print(" ", k, c[k])
+        print("  total", sum(c.values()))
+    print("all rows", len(rows1) + len(rows2))
 
 
 if __name__ == "__main__":
