@@ -197,7 +197,8 @@ EXPLORER = NotebookSpec("07-explorer", ("articles", "sentences", "mentions", "ac
 def _notebook_step(study: Study, spec: NotebookSpec, sources: list[Path], extra: dict[str, Any] | None = None, name: str | None = None, outputs: Sequence[str] | None = None) -> Step:
     source = NOTEBOOKS_DIR / f"{spec.stem}.ipynb"
     params = {**study.parameters(), **(extra or {})}
-    inputs = [source, *sources] + [study.extract_dir / f"{t}.csv" for t in spec.tables]
+    # the curated files too: a notebook reads them (sides, frame names), not only the extraction
+    inputs = [source, *sources, *study.curated.files().values()] + [study.extract_dir / f"{t}.csv" for t in spec.tables]
     if spec.validation:
         inputs += [study.validation_extract_dir / f"{t}.csv" for t in EXTRACT_TABLES] + sorted((VALIDATION_DIR / "gold").glob("*.csv"))
         inputs += sorted((VALIDATION_DIR / "gold_second").glob("*.csv")) + [VALIDATION_DIR / "split.csv"]

@@ -500,12 +500,14 @@ def validation_figure(report: pd.DataFrame) -> Figure:
     apply_style()
     main = report[[MAIN_MEASURES.get(c) == m for c, m in zip(report["component"], report["measure"], strict=True)]]
     components = [c for c in MAIN_MEASURES if c in set(main["component"])]
-    corpora = [c for c in ("seeds", "study", "dev", "test") if c in set(main["corpus"])]
+    from afstudy.validation import CORPUS_ORDER
+
+    corpora = [c for c in CORPUS_ORDER if c in set(main["corpus"])]
     styles = group_styles(corpora)
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.3 * len(components) + 1.1), layout="constrained")
     for i, corpus in enumerate(corpora):
         part = main[main["corpus"] == corpus].set_index("component").reindex(components)
-        y = np.arange(len(components)) + (i - (len(corpora) - 1) / 2) * 0.22
+        y = np.arange(len(components)) + (i - (len(corpora) - 1) / 2) * min(0.22, 0.8 / len(corpora))
         x = part["value"].to_numpy(dtype=float)
         err = np.nan_to_num(np.vstack([x - part["low"].to_numpy(dtype=float), part["high"].to_numpy(dtype=float) - x]))
         colour, marker = styles[corpus]
@@ -515,7 +517,7 @@ def validation_figure(report: pd.DataFrame) -> Figure:
     ax.set_xlim(0, 1.0)
     ax.grid(axis="x", color=OKABE_ITO["grey"], linewidth=0.3)
     ax.set_xlabel("against hand-coded gold (95% bootstrap interval over articles)")
-    ax.set_title("Measured accuracy: in sample (seeds) and out of sample (test)", loc="left")
+    ax.set_title("Measured accuracy: in sample (seeds, development) and out of sample (test)", loc="left")
     fig.legend(*ax.get_legend_handles_labels(), frameon=False, fontsize=5.5, ncols=len(corpora) or 1, loc="outside lower center")
     return fig
 

@@ -42,11 +42,14 @@ def no_gold_note(what: str, component: str, report: Path = PACKAGE_REPORT) -> st
     if not report.exists():
         return text
     frame = read_csv(report)
-    rows = frame[(frame.get("corpus", pd.Series(dtype=str)) == "test") & (frame["component"] == component)]
+    rows = frame[frame.get("corpus", pd.Series(dtype=str)).isin(HELD_OUT) & (frame["component"] == component)]
     if rows.empty:
         return text
-    parts = ", ".join(f"{r.measure} {float(r.value):.3f} [{float(r.low):.3f}, {float(r.high):.3f}]" for r in rows.itertuples())
-    return text + f" Out of sample, on the test part of the package's validation corpus ({rows.iloc[0]['articles']} texts from outlets the rules were not written on): {parts}."
+    parts = "; ".join(
+        f"{corpus} ({group.iloc[0]['articles']} texts): " + ", ".join(f"{r.measure} {float(r.value):.3f} [{float(r.low):.3f}, {float(r.high):.3f}]" for r in group.itertuples())
+        for corpus, group in rows.groupby("corpus", sort=True)
+    )
+    return text + f" Out of sample, on the test parts of the package's validation corpus (outlets the rules were not written on): {parts}."
 
 
 @dataclass(frozen=True)
@@ -477,13 +480,16 @@ def justext_lines(lines: pd.DataFrame) -> pd.DataFrame:
 
 # -- the package's validation corpus ------------------------------------------------------------
 VALIDATION_DIR = PROJ_ROOT / "data" / "validation"
-PARTS: tuple[str, ...] = ("dev", "test")
+PARTS: tuple[str, ...] = ("dev", "dev2", "test", "test2")  # split.csv's parts: two batches, each a development and a test part
+HELD_OUT: tuple[str, ...] = ("test", "test2")
+CORPUS_ORDER: tuple[str, ...] = ("seeds", "study", *PARTS)
 
 
 def validation_split(path: Path = VALIDATION_DIR / "split.csv") -> dict[str, set[str]]:
-    """Files of the development and test parts (split once, by outlet; see its README)."""
+    """Files of the development and test parts (each batch split once, by outlet; see its
+    README); a part with no file is left out."""
     split = read_csv(path)
-    return {part: set(split.loc[split["part"] == part, "file"]) for part in PARTS}
+    return {part: files for part in PARTS if (files := set(split.loc[split["part"] == part, "file"]))}
 
 
 def read_gold_folder(folder: Path) -> dict[str, pd.DataFrame | None]:
@@ -503,7 +509,11 @@ def validation_corpus_report(tables: dict[str, pd.DataFrame], *, gold_dir: Path 
         return pd.DataFrame(columns=REPORT_COLUMNS)
     baseline = justext_lines(tables["lines"])
     parts = []
+    coded = set(gold["line_roles"]["file"])
     for part, files in validation_split().items():
+        files = files & coded  # a part is scored on its coded texts (none: left out)
+        if not files:
+            continue
         parts.append(corpus_report(
             part, lines=_only(tables["lines"], files), mentions=_only(tables["mentions"], files), quotes=_only(tables["quotes"], files),
             gold={k: _only(v, files) for k, v in gold.items()}, baseline_lines=_only(baseline, files), n_boot=n_boot, seed=seed,
@@ -530,7 +540,7 @@ def side_by_side(report: pd.DataFrame) -> pd.DataFrame:
     cell = report.assign(text=[f"{v:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else f"{v:.3f}" for v, lo, hi in zip(report["value"].astype(float), report["low"].astype(float), report["high"].astype(float), strict=True)])
     order = list(dict.fromkeys(zip(report["component"], report["measure"], strict=True)))
     wide = cell.pivot_table(index=["component", "measure"], columns="corpus", values="text", aggfunc="first", sort=False)
-    corpora = [c for c in ("seeds", "study", "dev", "test") if c in wide.columns]
+    corpora = [c for c in CORPUS_ORDER if c in wide.columns]
     return wide.reindex(pd.MultiIndex.from_tuples(order, names=["component", "measure"]))[corpora].fillna("").reset_index()
 
 
