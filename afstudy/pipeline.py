@@ -31,7 +31,7 @@ from spacy.util import compile_infix_regex
 
 from afstudy.errors import AfstudyError
 from afstudy.framing import FRAMES_FILE  # registers afstudy_lemmas and afstudy_frames
-from afstudy.gazetteer import ACTORS_FILE, Gazetteer, load_gazetteer
+from afstudy.gazetteer import ACTORS_FILE, Actor, Gazetteer, load_gazetteer
 from afstudy.openworld import OpenWorld
 from afstudy.quotemarks import quoted_ranges
 
@@ -182,6 +182,22 @@ class ActorFinder:
             self._keys[key] = (how, ids)
             matcher = self.exact if how in CASE_SENSITIVE else self.lower
             matcher.add(key, [nlp.make_doc(text)])
+
+    def add_outlets(self, outlets: dict[str, str]) -> list[str]:
+        """Media actors for a corpus's outlets that the gazetteer lacks: id the metadata's
+        ``outlet_id``, name its ``outlet`` (matched as a name unless another actor already
+        claims that form). Returns the ids added; the caller warns about each."""
+        claimed = {n for a in self.gazetteer.actors.values() for n in (*a.names, *a.aliases)}
+        added = []
+        for outlet_id, name in sorted(outlets.items()):
+            if not outlet_id or outlet_id in self.gazetteer.actors:
+                continue
+            names = (name,) if name and name not in claimed else ()
+            self.gazetteer.actors[outlet_id] = Actor(outlet_id, name or outlet_id, "media", "media", None, names, (), (), (), (), ())
+            self._add_patterns(self.nlp, [{"label": "name", "pattern": n, "id": outlet_id} for n in names])
+            claimed.update(names)
+            added.append(outlet_id)
+        return added
 
     # -- candidates -----------------------------------------------------------------
     def _candidates(self, doc: Doc) -> list[Candidate]:
