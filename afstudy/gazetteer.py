@@ -1,9 +1,10 @@
 """The actor gazetteer (``data/actors.yaml``): actors, their names, and places.
 
-Loading validates the file and fails with the file and line for: YAML errors, duplicate
-ids, unknown types, sides or affiliations, affiliation cycles, and a name, alias or
-metonym claimed by two actors (descriptors, labels and surnames may be shared: the
-resolver tells them apart by context).
+Loading checks the file against ``data/schemas/actors.schema.json`` (duplicate keys,
+wrong types, unknown keys) and then fails with the file, line and key for: duplicate
+ids, unknown types, sides or affiliations, affiliation cycles, a period that ends
+before it starts, and a name, alias or metonym claimed by two actors (descriptors,
+labels and surnames may be shared: the resolver tells them apart by context).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from afstudy.errors import ConfigError
-from afstudy.io import LineDict, load_yaml_with_lines
+from afstudy.io import KeyPath, YamlDocument
 from afstudy.paths import DATA_DIR
+from afstudy.schemas import did_you_mean, load_checked
 
 ACTORS_FILE: Path = DATA_DIR / "actors.yaml"
 LIST_KEYS: tuple[str, ...] = ("names", "aliases", "surnames", "descriptors", "labels", "metonyms")
@@ -99,102 +100,89 @@ class Gazetteer:
         return out
 
 
-def _strings(path: Path, item: LineDict, key: str) -> tuple[str, ...]:
-    value = item.get(key, [])
-    if value is None:
-        value = []
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(path, f"'{key}' of {item.get('id')!r} must be a list of non-empty strings", item.line)
-    return tuple(v.strip() for v in value)
+def _strings(values: Any) -> tuple[str, ...]:
+    return tuple(v.strip() for v in values or ())
 
 
-def _require(path: Path, item: Any, keys: tuple[str, ...], what: str) -> None:
-    line = getattr(item, "line", None)
-    if not isinstance(item, dict):
-        raise ConfigError(path, f"each {what} must be a mapping", line)
-    missing = [k for k in keys if not item.get(k)]
-    if missing:
-        raise ConfigError(path, f"{what} {item.get('id')!r} lacks {', '.join(missing)}", line)
-
-
-def _check_claims(path: Path, actors: list[tuple[Actor, int]]) -> None:
-    owner: dict[str, tuple[str, int]] = {}
-    for actor, line in actors:
+def _check_claims(doc: YamlDocument, items: list[dict[str, Any]]) -> None:
+    """A name, alias or metonym belongs to one actor."""
+    owner: dict[str, tuple[str, KeyPath]] = {}
+    for i, item in enumerate(items):
         for key in EXCLUSIVE_KEYS:
-            for text in getattr(actor, key):
-                if text in owner and owner[text][0] != actor.id:
-                    raise ConfigError(
-                        path,
-                        f"{text!r} is claimed by {owner[text][0]!r} (line {owner[text][1]}) and {actor.id!r}; "
+            for j, text in enumerate(_strings(item.get(key))):
+                keys: KeyPath = ("actors", i, key, j)
+                if text in owner and owner[text][0] != item["id"]:
+                    first, first_keys = owner[text]
+                    raise doc.error(
+                        keys,
+                        f"{text!r} is claimed by {first!r} (line {doc.line(first_keys)}) and {item['id']!r}; "
                         "names, aliases and metonyms must identify one actor (use descriptors or surnames for shared forms)",
-                        line,
                     )
-                owner[text] = (actor.id, line)
+                owner.setdefault(text, (item["id"], keys))
+
+
+def _check_actor(doc: YamlDocument, i: int, item: dict[str, Any], sides: dict[str, str], types: list[str]) -> None:
+    if item["type"] not in types:
+        raise doc.error(("actors", i, "type"), f"actor {item['id']!r}: unknown type {item['type']!r}{did_you_mean(item['type'], types)} (one of {', '.join(types)})")
+    if item["side"] not in sides:
+        raise doc.error(("actors", i, "side"), f"actor {item['id']!r}: unknown side {item['side']!r}{did_you_mean(item['side'], sides)} (one of {', '.join(sides)})")
+    period = item.get("period") or {}
+    if "from" in period and "until" in period and period["from"] > period["until"]:
+        raise doc.error(("actors", i, "period"), f"actor {item['id']!r}: period from {period['from']} is after until {period['until']}")
 
 
 def load_gazetteer(path: str | Path = ACTORS_FILE) -> Gazetteer:
-    """Load and validate the gazetteer file."""
-    p = Path(path)
-    data = load_yaml_with_lines(p)
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        raise ConfigError(p, "expected a mapping with schema_version: 1")
-    sides, types = data.get("sides"), data.get("types")
-    if not isinstance(sides, dict) or not sides:
-        raise ConfigError(p, "'sides' must map side keys to labels")
-    if not isinstance(types, list) or not types:
-        raise ConfigError(p, "'types' must list the actor types")
+    """Load the gazetteer file, checked against ``data/schemas/actors.schema.json`` and
+    then for what a schema cannot express; every error names the file, line and key."""
+    doc = load_checked(path, "actors")
+    data = doc.data
+    sides, types = data["sides"], data["types"]
     cues = data.get("place_cues") or {}
+
+    def cue_words(key: str) -> frozenset[str]:
+        return frozenset(w.lower() for w in cues.get(key) or ())
+
     gaz = Gazetteer(
-        path=p,
-        sides={str(k): str(v) for k, v in sides.items()},
+        path=doc.path,
+        sides=dict(sides),
         types=tuple(types),
         titles=tuple(data.get("titles") or ()),
-        place_prepositions=frozenset(w.lower() for w in cues.get("prepositions", [])),
-        place_verbs=frozenset(w.lower() for w in cues.get("verbs", [])),
-        place_following=frozenset(w.lower() for w in cues.get("following", [])),
-        actor_following=frozenset(w.lower() for w in cues.get("actor_following", [])),
-        not_place_after={str(k).lower(): frozenset(w.lower() for w in v) for k, v in (cues.get("not_place_after") or {}).items()},
-        location_nouns=frozenset(w.lower() for w in cues.get("location_nouns", [])),
-        list_words=frozenset(w.lower() for w in cues.get("list_words", [])),
+        place_prepositions=cue_words("prepositions"),
+        place_verbs=cue_words("verbs"),
+        place_following=cue_words("following"),
+        actor_following=cue_words("actor_following"),
+        not_place_after={str(k).lower(): frozenset(w.lower() for w in v or ()) for k, v in (cues.get("not_place_after") or {}).items()},
+        location_nouns=cue_words("location_nouns"),
+        list_words=cue_words("list_words"),
     )
-    items = data.get("actors")
-    if not isinstance(items, list) or not items:
-        raise ConfigError(p, "'actors' must be a non-empty list")
-    lines: dict[str, int] = {}
-    loaded: list[tuple[Actor, int]] = []
-    for item in items:
-        _require(p, item, ("id", "name", "type", "side"), "actor")
-        line = item.line
-        actor_id = str(item["id"])
-        if actor_id in lines:
-            raise ConfigError(p, f"duplicate actor id {actor_id!r} (first at line {lines[actor_id]})", line)
-        if item["type"] not in gaz.types:
-            raise ConfigError(p, f"actor {actor_id!r}: unknown type {item['type']!r} (one of {', '.join(gaz.types)})", line)
-        if item["side"] not in gaz.sides:
-            raise ConfigError(p, f"actor {actor_id!r}: unknown side {item['side']!r} (one of {', '.join(gaz.sides)})", line)
-        lists = {key: _strings(p, item, key) for key in LIST_KEYS}
-        actor = Actor(actor_id, str(item["name"]), item["type"], item["side"], item.get("affiliation"), **lists)
-        lines[actor_id] = line
-        loaded.append((actor, line))
-        gaz.actors[actor_id] = actor
-    for actor, line in loaded:
-        if actor.affiliation is not None and actor.affiliation not in gaz.actors:
-            raise ConfigError(p, f"actor {actor.id!r}: unknown affiliation {actor.affiliation!r}", line)
-    for actor, line in loaded:
-        seen, current = {actor.id}, actor.affiliation
+    items: list[dict[str, Any]] = data["actors"]
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        actor_id = item["id"]
+        if actor_id in first:
+            raise doc.error(("actors", i, "id"), f"duplicate actor id {actor_id!r} (first at line {doc.line(('actors', first[actor_id]))})")
+        first[actor_id] = i
+        _check_actor(doc, i, item, sides, types)
+        lists = {key: _strings(item.get(key)) for key in LIST_KEYS}
+        gaz.actors[actor_id] = Actor(actor_id, item["name"], item["type"], item["side"], item.get("affiliation"), **lists)
+    for i, item in enumerate(items):
+        parent = item.get("affiliation")
+        if parent is not None and parent not in gaz.actors:
+            raise doc.error(("actors", i, "affiliation"), f"actor {item['id']!r}: unknown affiliation {parent!r}{did_you_mean(parent, gaz.actors)}")
+    for i, item in enumerate(items):
+        seen, current = {item["id"]}, item.get("affiliation")
         while current is not None:
             if current in seen:
-                raise ConfigError(p, f"actor {actor.id!r}: affiliation cycle through {current!r}", line)
+                raise doc.error(("actors", i, "affiliation"), f"actor {item['id']!r}: affiliation cycle through {current!r}")
             seen.add(current)
             current = gaz.actors[current].affiliation
-    _check_claims(p, loaded)
-    for item in data.get("places") or []:
-        _require(p, item, ("id", "name"), "place")
-        place_id = str(item["id"])
+    _check_claims(doc, items)
+    for i, item in enumerate(data.get("places") or []):
+        place_id = item["id"]
         if place_id in gaz.places or place_id in gaz.actors and gaz.actors[place_id].type != "state":
-            raise ConfigError(p, f"duplicate place id {place_id!r}", item.line)
+            raise doc.error(("places", i, "id"), f"duplicate place id {place_id!r}")
         country = item.get("country")
         if country is not None and country not in gaz.actors:
-            raise ConfigError(p, f"place {place_id!r}: unknown country {country!r}", item.line)
-        gaz.places[place_id] = Place(place_id, str(item["name"]), _strings(p, item, "names") or (str(item["name"]),), country)
+            raise doc.error(("places", i, "country"), f"place {place_id!r}: unknown country {country!r}{did_you_mean(country, gaz.actors)}")
+        gaz.places[place_id] = Place(place_id, item["name"], _strings(item.get("names")) or (item["name"],), country)
     return gaz
