@@ -16,9 +16,10 @@ the file, the line and the key path (``data/actors.yaml:214: actors[12].affiliat
 
 from __future__ import annotations
 
+import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,92 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     with atomic_open(path) as handle:
         frame.to_csv(handle, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
     return Path(path)
+
+
+class StagedOutputs:
+    """The tables of one run, each written to a temporary file in ``folder`` and renamed
+    into place together by :meth:`commit` (all or none: a failure before the commit
+    leaves the earlier outputs as they were, and no temporary file). Opening it removes
+    the stale temporary files of a killed earlier run (:func:`remove_stale_temp_files`)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = ensure_folder(folder)
+        self.removed_temp_files = remove_stale_temp_files(self.folder)
+        self._staged: dict[Path, tuple[Path, IO[bytes]]] = {}
+
+    def open(self, name: str) -> IO[bytes]:
+        """A new binary handle whose file becomes ``folder/name`` on commit."""
+        target = self.folder / name
+        if target.is_dir():
+            raise OutputError(target, "is a folder, not a file")
+        try:
+            tmp, handle = create_temp(target)
+        except OSError as exc:
+            raise OutputError(target, f"cannot write: {describe(exc)}") from exc
+        self._staged[target] = (tmp, handle)
+        return handle
+
+    def write(self, name: str, handle: IO[bytes], data: bytes) -> None:
+        """Append bytes to a staged file (an OSError becomes an OutputError naming it)."""
+        try:
+            handle.write(data)
+        except OSError as exc:
+            raise OutputError(self.folder / name, f"cannot write: {describe(exc)}") from exc
+
+    def write_frame(self, name: str, frame: pd.DataFrame) -> Path:
+        """Stage a whole table (formatted like :func:`write_csv`)."""
+        handle = self.open(name)
+        try:
+            text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+            frame.to_csv(text, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+            text.flush()
+            text.detach()
+            handle.close()
+        except OSError as exc:
+            raise OutputError(self.folder / name, f"cannot write: {describe(exc)}") from exc
+        return self.folder / name
+
+    def commit(self, remove: Iterable[Path] = ()) -> list[Path]:
+        """Close every staged file, rename each onto its target, then delete ``remove``
+        (stale tables of an earlier run); return the targets."""
+        for target, (_, handle) in self._staged.items():
+            try:
+                handle.close()
+            except OSError as exc:
+                raise OutputError(target, f"cannot write: {describe(exc)}") from exc
+        done = []
+        for target, (tmp, _) in self._staged.items():
+            try:
+                commit_temp(tmp, target)
+            except OSError as exc:
+                raise OutputError(target, f"cannot write: {describe(exc)}") from exc
+            done.append(target)
+        self._staged.clear()
+        for path in remove:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                raise OutputError(path, f"cannot remove an earlier run's table: {describe(exc)}") from exc
+        return done
+
+    def discard(self) -> None:
+        """Delete every staged temporary file."""
+        for tmp, handle in self._staged.values():
+            try:
+                handle.close()
+            except OSError:
+                pass
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+        self._staged.clear()
+
+    def __enter__(self) -> StagedOutputs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
 
 
 def _alive(pid: int) -> bool:
