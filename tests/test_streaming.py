@@ -24,7 +24,7 @@ def run(corpus: Path, out: Path, *extra: str) -> None:
 
 def same_tables(a: Path, b: Path) -> None:
     names = sorted(p.name for p in a.glob("*.csv"))
-    assert names == sorted(p.name for p in b.glob("*.csv")) and len(names) == 12
+    assert names == sorted(p.name for p in b.glob("*.csv")) and len(names) == 14  # with warnings.csv and ignored.csv
     _, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
     assert mismatch == [] and errors == []
 
@@ -85,7 +85,7 @@ def bad_corpus(tmp_path: Path) -> Path:
     (corpus / "905_headline_only.txt").write_text("Just a headline\n")
     with open(corpus / "metadata.csv", "a", encoding="utf-8") as handle:
         for name in ("900_empty.txt", "901_binary.txt", "902_undecodable.txt", "904_copy.txt", "905_headline_only.txt", "906_missing.txt"):
-            handle.write(f"{name},x-{name[:3]},X,x,independent,H,,none,e,2020-01-01,test\n")
+            handle.write(f"{name},x-{name[:3]},X,x,independent,H,,none,intra_afghan_moscow_2019,2019-02-05,test\n")
     return corpus
 
 
@@ -97,7 +97,7 @@ BAD_REASONS = {
 
 def test_bad_files_are_rejected_one_by_one_and_counts_reconcile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(bad_corpus(tmp_path), tmp_path / "out")
-    assert "11 files in = 5 processed + 6 rejected" in capsys.readouterr().out
+    assert "13 entries in = 5 processed + 6 rejected + 2 ignored; 1 metadata row without a file; 2 warnings (1 headline_mismatch, 1 unknown_outlet; see warnings.csv)" in capsys.readouterr().out
     rejects = read_csv(tmp_path / "out" / "rejects.csv").set_index("file")["reason"].to_dict()
     assert rejects == BAD_REASONS
     assert len(read_csv(tmp_path / "out" / "articles.csv")) == 5
@@ -108,5 +108,5 @@ def test_dask_workers_reject_the_same_bad_files_with_the_same_bytes(tmp_path: Pa
     corpus = bad_corpus(tmp_path)
     run(corpus, tmp_path / "local")
     run(corpus, tmp_path / "dask", "--workers", "2", "--batch-size", "3")
-    assert capsys.readouterr().out.count("11 files in = 5 processed + 6 rejected") == 2
+    assert capsys.readouterr().out.count("13 entries in = 5 processed + 6 rejected + 2 ignored; 1 metadata row without a file") == 2
     same_tables(tmp_path / "local", tmp_path / "dask")
