@@ -33,7 +33,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
@@ -315,12 +315,20 @@ class Decoded:
         shown = "; ".join(f"byte {offset} (line {_line_of(data, offset)}): 0x{chunk.hex()} as {chunk.decode('cp1252')!r}" for offset, chunk in self.stray[:5])
         more = f"; and {len(self.stray) - 5} more" if len(self.stray) > 5 else ""
         n = sum(len(c) for _, c in self.stray)
-        return RunWarning(file, "read", "mixed_encoding", f"UTF-8 with {n} byte{'s' if n > 1 else ''} that are not UTF-8, decoded as cp1252: {shown}{more}")
+        what = "1 byte that is" if n == 1 else f"{n} bytes that are"
+        return RunWarning(file, "read", "mixed_encoding", f"UTF-8 with {what} not UTF-8, decoded as cp1252: {shown}{more}")
 
 
 def decode(data: bytes, path: Path) -> Decoded:
-    """Decode article bytes (see the module docstring); InputError for empty, binary or
-    undecodable data."""
+    """Decode article bytes (see the module docstring); InputError for empty (no text but
+    white space), binary or undecodable data."""
+    found = _decode(data, path)
+    if not found.text.strip():
+        raise InputError(path, "empty file (no text)", code="empty")
+    return found
+
+
+def _decode(data: bytes, path: Path) -> Decoded:
     if not data.strip():
         raise InputError(path, "empty file (no text)", code="empty")
     for bom, encoding in BOMS:
@@ -569,6 +577,7 @@ def index_metadata(path: Path, db: sqlite3.Connection, value_sets: ValueSets | N
     db.execute(f"CREATE TABLE meta ({META_SQL_COLUMNS}, line INTEGER, PRIMARY KEY (file)) WITHOUT ROWID")
     db.execute("CREATE INDEX meta_article_id ON meta (article_id)")
     rejects: list[Reject] = []
+    first_reject: dict[str, int] = {}
     limit = csv.field_size_limit()
     csv.field_size_limit(METADATA_FIELD_LIMIT)
     try:
@@ -617,6 +626,12 @@ def index_metadata(path: Path, db: sqlite3.Connection, value_sets: ValueSets | N
                         raise InputError(path, f"article_id {values['article_id']!r} of {name!r} is already used by {used[0]!r} (line {used[1]})", line)
                 except InputError as err:
                     file = name or f"{METADATA_NAME}:{line}"
+                    if name and name in first_reject:  # one reject per file: later rows add to its message
+                        i = first_reject[name]
+                        rejects[i] = replace(rejects[i], message=f"{rejects[i].message}; also line {line}: {err.problem}")
+                        continue
+                    if name:
+                        first_reject[name] = len(rejects)
                     rejects.append(Reject(file, "metadata", "bad_metadata", str(err), entry=bool(name) and bool(entry_of(name))))
                     continue
                 log.add(row_warnings)
@@ -637,13 +652,33 @@ def is_text_file_name(name: str) -> bool:
     return name.endswith(TEXT_SUFFIX) and not name.startswith(".")
 
 
+def escape_controls(text: str) -> str:
+    """``text`` with control characters written as ``\\xNN`` (a lone carriage return
+    would end a CSV row: Python's csv module does not quote it), and bytes of a file name
+    that are not UTF-8 (surrogate escapes) written the same way."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return CONTROL_ESCAPE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+CONTROL_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def display_name(name: str) -> tuple[str, bool]:
     """The name of an entry in the outputs (NFC, as metadata.csv writes it) and whether
-    it is odd (not valid UTF-8 on disk: its bytes are escaped and no row can name it)."""
+    it is odd: not valid UTF-8 on disk, or with control characters; its bytes are then
+    escaped (``\\xNN``) and no metadata row can name it."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return os.fsencode(name).decode("utf-8", "backslashreplace"), True
+        return escape_controls(name), True
+    if CONTROL_ESCAPE.search(name):
+        return escape_controls(unicodedata.normalize("NFC", name)), True
     return unicodedata.normalize("NFC", name), False
 
 
@@ -675,22 +710,24 @@ class CorpusPlan:
     # -- scanning
     def _scan(self) -> None:
         db = self._db
-        db.execute("CREATE TABLE disk (name BLOB PRIMARY KEY) WITHOUT ROWID")
+        db.execute("CREATE TABLE disk (name BLOB PRIMARY KEY, odd_form INTEGER) WITHOUT ROWID")
         db.execute("CREATE TABLE names (name TEXT PRIMARY KEY, odd INTEGER, path BLOB) WITHOUT ROWID")
         db.execute("CREATE TABLE ignored (name TEXT, kind TEXT, rule TEXT, message TEXT, named INTEGER DEFAULT 0)")
         db.execute("CREATE INDEX ignored_name ON ignored (name)")
         try:
             with os.scandir(self.root) as entries:
-                db.executemany("INSERT INTO disk VALUES (?)", ((os.fsencode(e.name),) for e in entries))
+                db.executemany("INSERT INTO disk VALUES (?, ?)", ((os.fsencode(e.name), display_name(e.name)[0] != e.name) for e in entries))
         except OSError as exc:
             raise InputError(self.root, f"cannot list the corpus folder: {exc.strerror or exc}") from exc
         self.n_entries: int = db.execute("SELECT COUNT(*) FROM disk").fetchone()[0]
         root = str(self.root)
-        for (raw,) in db.cursor().execute("SELECT name FROM disk ORDER BY name"):  # byte order: deterministic
+        # names already in NFC first, so that of two names equal after NFC the one a metadata
+        # row can name exactly is the one read; then byte order (deterministic)
+        for (raw,) in db.cursor().execute("SELECT name FROM disk ORDER BY odd_form, name"):
             self._classify(root, os.fsdecode(raw))
 
     def _ignore(self, display: str, kind: str, rule: str, detail: str = "") -> None:
-        message = detail or IGNORE_RULES[rule]  # no folder path: the table is the same wherever the corpus is
+        message = escape_controls(detail or IGNORE_RULES[rule])  # no folder path: the table is the same wherever the corpus is
         self._db.execute("INSERT INTO ignored (name, kind, rule, message) VALUES (?, ?, ?, ?)", (display, kind, rule, message))
 
     def _classify(self, root: str, name: str) -> None:
@@ -721,11 +758,12 @@ class CorpusPlan:
             return self._ignore(display, kind, "ignored_extension")
         if self._db.execute("SELECT 1 FROM names WHERE name = ?", (display,)).fetchone():
             first = self._db.execute("SELECT path FROM names WHERE name = ?", (display,)).fetchone()[0]
-            self.entry_rejects.append(Reject(name, "read", "duplicate_name", f"{full}: the same name as {os.fsdecode(first)} after Unicode normalisation (NFC): not read"))
+            shown = display if odd else name  # the name on disk, unless it must be escaped
+            self.entry_rejects.append(Reject(shown, "read", "duplicate_name", f"{self.root / shown}: the same name as {escape_controls(os.fsdecode(first))} after Unicode normalisation (NFC) or escaping: not read"))
             return None
         self._db.execute("INSERT INTO names VALUES (?, ?, ?)", (display, int(odd), os.fsencode(target)))
         if not odd and display != name:
-            self.warnings.add([RunWarning(display, "read", "name_normalised", f"the name on disk {name!r} is not in Unicode NFC; matched as {display!r}")])
+            self.warnings.add([RunWarning(display, "read", "name_normalised", f"the name on disk {ascii(name)} is not in Unicode NFC; matched as {display!r}")])
         return None
 
     def _is_entry(self, name: str) -> bool:
@@ -748,6 +786,8 @@ class CorpusPlan:
             self._db.execute("UPDATE ignored SET named = 1 WHERE name = ?", (name,))
         self.missing: list[Reject] = []
         for name, line in self._db.execute("SELECT file, line FROM meta WHERE file NOT IN (SELECT name FROM names WHERE odd = 0) ORDER BY file").fetchall():
+            if name in self._rejected_names:  # another row for it was rejected: that reject stands for it
+                continue
             named = self._named_ignored(name, line)
             self.missing.append(named or Reject(name, "read", "missing_file", f"{self.root / METADATA_NAME}:{line}: row for {name!r} but no such file", entry=False))
         self.n_files: int = self._db.execute("SELECT COUNT(*) FROM names").fetchone()[0]
@@ -796,7 +836,8 @@ class CorpusPlan:
         return Accounting(
             entries=self.n_entries,
             processed=processed,
-            rejected=len({r.file for r in rejects if r.entry}),
+            # one entry per file name, except name collisions (each its own entry)
+            rejected=len({r.file for r in rejects if r.entry and r.reason != "duplicate_name"}) + sum(1 for r in rejects if r.reason == "duplicate_name"),
             ignored=self.n_ignored,
             rows_without_file=sum(1 for r in rejects if not r.entry),
             warnings=self.warnings.counts(),
@@ -851,7 +892,8 @@ class SeenTexts:
     def __init__(self) -> None:
         self._db = _index_db()
         self._db.execute("CREATE TABLE seen (digest BLOB PRIMARY KEY, file TEXT) WITHOUT ROWID")
-        self._db.execute("CREATE TABLE lines (h INTEGER, file TEXT, PRIMARY KEY (h, file)) WITHOUT ROWID")
+        self._db.execute("CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT)")
+        self._db.execute("CREATE TABLE lines (h INTEGER, f INTEGER, PRIMARY KEY (h, f)) WITHOUT ROWID")
         self._db.execute("CREATE TABLE common (h INTEGER PRIMARY KEY, n INTEGER)")
         self._db.execute("CREATE TEMP TABLE cur (h INTEGER PRIMARY KEY)")
 
@@ -877,7 +919,7 @@ class SeenTexts:
         (n,) = db.execute("SELECT COUNT(*) FROM cur").fetchone()
         if n < NEAR_MIN_LINES:
             return None
-        best = db.execute("SELECT l.file, COUNT(*) AS k FROM cur c JOIN lines l ON l.h = c.h GROUP BY l.file ORDER BY k DESC, l.file LIMIT 1").fetchone()
+        best = db.execute("SELECT f.name, COUNT(*) AS k FROM cur c JOIN lines l ON l.h = c.h JOIN files f ON f.id = l.f GROUP BY l.f ORDER BY k DESC, f.name LIMIT 1").fetchone()
         if best is None or best[1] < NEAR_SHARE * n:
             return None
         first, shared = best
@@ -885,8 +927,11 @@ class SeenTexts:
 
     def _remember(self, file: str, lines: tuple[int, ...]) -> None:
         db = self._db
+        if not lines:
+            return
+        file_id = db.execute("INSERT INTO files (name) VALUES (?)", (file,)).lastrowid
         db.executemany("INSERT INTO common VALUES (?, 1) ON CONFLICT (h) DO UPDATE SET n = n + 1", ((h,) for h in lines))
-        db.executemany("INSERT OR IGNORE INTO lines SELECT ?, ? WHERE (SELECT n FROM common WHERE h = ?) <= ?", ((h, file, h, NEAR_COMMON) for h in lines))
+        db.executemany("INSERT OR IGNORE INTO lines SELECT ?, ? WHERE (SELECT n FROM common WHERE h = ?) <= ?", ((h, file_id, h, NEAR_COMMON) for h in lines))
 
     def repeat_reject(self, path: Path, sha256: str) -> Reject | None:
         """A duplicate_text reject when an earlier file had this text; else remember it."""
@@ -962,15 +1007,18 @@ def read_article(path: Path, meta: Metadata, *, max_chars: int = MAX_ARTICLE_CHA
 
 
 def reject_rows(rejects: Iterable[Reject]) -> list[dict[str, str]]:
-    """Rejects as table rows."""
-    return [{"file": r.file, "stage": r.stage, "reason": r.reason, "message": r.message} for r in rejects]
+    """Rejects as table rows (control characters escaped: one line per row)."""
+    e = escape_controls
+    return [{"file": e(r.file), "stage": r.stage, "reason": r.reason, "message": e(r.message)} for r in rejects]
 
 
 def warning_rows(warnings: Iterable[RunWarning]) -> list[dict[str, str]]:
-    """Warnings as table rows."""
-    return [{"file": w.file, "stage": w.stage, "code": w.code, "message": w.message} for w in warnings]
+    """Warnings as table rows (control characters escaped: one line per row)."""
+    e = escape_controls
+    return [{"file": e(w.file), "stage": w.stage, "code": w.code, "message": e(w.message)} for w in warnings]
 
 
 def ignored_rows(ignored: Iterable[Ignored]) -> list[dict[str, str]]:
-    """Ignored entries as table rows."""
-    return [{"entry": i.entry, "kind": i.kind, "rule": i.rule, "message": i.message} for i in ignored]
+    """Ignored entries as table rows (control characters escaped: one line per row)."""
+    e = escape_controls
+    return [{"entry": e(i.entry), "kind": i.kind, "rule": i.rule, "message": e(i.message)} for i in ignored]
