@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sqlite3
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -236,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 done, 1 checksums differ, 2 an
     error or misuse, 130 interrupted)."""
     args = build_parser().parse_args(argv)
+    previous = _exit_on_sigterm()
     try:
         return int(args.func(args))
     except AfstudyError as err:
@@ -250,6 +253,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("afstudy: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm() -> object:
+    """Turn SIGTERM into SystemExit(143) while a command runs, so that its temporary files
+    are removed on the way out (SIGKILL leaves them: the next run removes them)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _fail(message: str) -> int:

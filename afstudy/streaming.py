@@ -10,7 +10,13 @@ are in temporary SQLite files in the system's temporary directory (``TMPDIR``;
 block, articles run inside spaCy memory zones, so the words first seen there leave
 spaCy's vocabulary afterwards. Output is byte-identical to the in-memory path whatever
 the batch size, number of processes or backend, because every article's rows are built
-and formatted as CSV by the same functions and appended in file order.
+and formatted as CSV by the same functions and appended in file order; warnings are
+collected in a temporary table and written sorted.
+
+Every table, ``rejects.csv``, ``warnings.csv`` and ``ignored.csv`` are staged as hidden
+temporary files and renamed into place together when the run ends (all or none, see
+:class:`afstudy.io.StagedOutputs`); the accounting of the corpus folder's entries is the
+one of :meth:`afstudy.corpus.CorpusPlan.accounting`, shared with ``afstudy parse``.
 """
 
 from __future__ import annotations
