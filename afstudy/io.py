@@ -96,6 +96,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(target.parent, name=target.name)  # a killed earlier write of this file
         tmp, handle = create_temp(target)
         handle.close()
         yield tmp
@@ -225,26 +226,27 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temp_files(folder: str | Path) -> list[str]:
+def remove_stale_temp_files(folder: str | Path, name: str | None = None) -> list[str]:
     """Remove the hidden temporary files (``.<name>.<pid>.tmp…``) that a killed earlier run
-    left in ``folder``, when their process no longer runs; return their names."""
+    left in ``folder`` (only those of target ``name``, when given), when their process no
+    longer runs; return their names."""
     removed = []
     try:
         entries = sorted(os.listdir(folder))
     except OSError:
         return removed
-    for name in entries:
-        match = TEMP_NAME.match(name)
-        if match and not _alive(int(match["pid"])):
+    for entry in entries:
+        match = TEMP_NAME.match(entry)
+        if match and (name is None or match["name"] == name) and not _alive(int(match["pid"])):
             try:
-                (Path(folder) / name).unlink()
+                (Path(folder) / entry).unlink()
             except IsADirectoryError:
                 continue
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                raise OutputError(Path(folder) / name, f"cannot remove a stale temporary file: {describe(exc)}") from exc
-            removed.append(name)
+                raise OutputError(Path(folder) / entry, f"cannot remove a stale temporary file: {describe(exc)}") from exc
+            removed.append(entry)
     return removed
 
 

@@ -836,3 +836,12 @@ def test_unusable_metadata_is_a_one_line_error(seeds: Path, run: Callable[..., t
     (seeds / "metadata.csv").write_bytes(data)
     code, _, err = run("parse", seeds, "--out", seeds.parent / "out")
     assert code == 2 and err.startswith(f"afstudy: error: {seeds}/{message}"), err
+
+
+def test_an_atomic_write_removes_the_stale_temporary_file_of_its_target(tmp_path: Path) -> None:
+    dead = 2**22 + 54321
+    (tmp_path / f".01-corpus.ipynb.{dead}.tmp.ipynb").write_text("partial notebook of a killed run")
+    (tmp_path / f".other.ipynb.{dead}.tmp.ipynb").write_text("another target's")
+    with afio.atomic_open(tmp_path / "01-corpus.ipynb") as handle:
+        handle.write("{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".other.ipynb.{dead}.tmp.ipynb", "01-corpus.ipynb"]
