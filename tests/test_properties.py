@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from afstudy import cli
 from afstudy.corpus import METADATA_COLUMNS, decode, display_name
@@ -34,6 +35,7 @@ from afstudy.schema import column_problems, load_dictionary
 from afstudy.schemas import is_iso_date
 from afstudy.valuesets import load_value_sets
 
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="afstudy-hypothesis-"))  # no .hypothesis/ folder in the project
 SETTINGS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 VALUE_SETS = load_value_sets()
 EXTRACT_TABLES = ("articles", "paragraphs", "lines", "sentences", "mentions", "places", "quotes", "frame_hits", "rejects", "actors", "labels", "candidates", "warnings", "ignored")
