@@ -18,8 +18,8 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from afstudy.errors import AfstudyError
-from afstudy.io import atomic_path
+from afstudy.errors import AfstudyError, InputError
+from afstudy.io import atomic_path, describe
 
 OUTPUT_DIRS: tuple[str, ...] = ("data/processed", "figures")
 MANIFEST = "data/outputs.sha256"
@@ -54,9 +54,18 @@ def write_manifest(root: Path, manifest: Path) -> int:
 
 
 def read_manifest(manifest: Path) -> dict[str, str]:
-    """Path -> hash from a manifest file."""
+    """Path -> hash from a manifest file (InputError naming it when it is missing, not a
+    file, not UTF-8 or not a manifest)."""
+    if not manifest.exists():
+        raise InputError(manifest, "manifest not found (write it with `afstudy checksums write`)")
+    try:
+        text = manifest.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(manifest, f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise InputError(manifest, f"cannot read: {describe(exc)}") from exc
     entries = {}
-    for n, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(text.splitlines(), start=1):
         digest, _, name = line.partition("  ")
         if len(digest) != 64 or not name:
             raise AfstudyError(f"{manifest}:{n}: not a 'sha256  path' line")
@@ -78,8 +87,14 @@ def project_files(root: Path) -> list[str]:
     """The files that make up the project: git's tracked files, or (outside a checkout,
     e.g. an unpacked archive) every file outside build and environment folders."""
     if (root / ".git").exists():
-        out = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=True).stdout
-        return sorted(f for f in out.decode().split("\0") if f and (root / f).is_file())
+        try:
+            out = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=True).stdout
+        except FileNotFoundError as exc:
+            raise AfstudyError(f"{root}: a git checkout, but git is not installed (needed to list the tracked files)") from exc
+        except subprocess.CalledProcessError as exc:
+            problem = exc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["git ls-files failed"]
+            raise AfstudyError(f"{root}: cannot list the tracked files: {problem[0]}") from exc
+        return sorted(f for f in out.decode("utf-8", "surrogateescape").split("\0") if f and (root / f).is_file())
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
@@ -93,8 +108,20 @@ def build_archive(root: Path, target: Path, *, prefix: str = "afstudy", epoch: i
     Entries are sorted, owned by 0:0, dated SOURCE_DATE_EPOCH, with normalised modes; the
     gzip header carries no name or time. Returns the number of files.
     """
-    mtime = int(epoch if epoch is not None else os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    if not root.is_dir():
+        raise AfstudyError(f"{root}: project folder not found")
+    try:
+        mtime = int(epoch if epoch is not None else os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    except ValueError as exc:
+        raise AfstudyError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {os.environ.get('SOURCE_DATE_EPOCH')!r}") from exc
     files = project_files(root)
+    if not files:
+        raise AfstudyError(f"{root}: no project files to archive")
+    real_root = root.resolve()
+    for name in files:
+        real = (root / name).resolve()
+        if not real.is_relative_to(real_root):
+            raise AfstudyError(f"{root / name}: a symbolic link to {real}, outside the project folder: not archived")
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in files:

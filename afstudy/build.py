@@ -33,12 +33,13 @@ from afstudy.stamps import Stamps, tree_files
 from afstudy.study import VALIDATION_DIR, Study
 
 EXTRACT_TABLES: tuple[str, ...] = (
-    "articles", "paragraphs", "lines", "rejects", "sentences", "mentions", "places", "actors", "labels", "candidates", "quotes", "frame_hits",
+    "articles", "paragraphs", "lines", "rejects", "warnings", "ignored", "sentences", "mentions", "places", "actors", "labels", "candidates", "quotes", "frame_hits",
 )
 COOC_K = 20
 COOC_UNITS: tuple[str, ...] = ("sentence", "paragraph", "article")
 COOC_LEVELS: tuple[str, ...] = ("actor", "side")
 MEASURES: tuple[str, ...] = ("count", "jaccard", "conditional", "pmi", "npmi")
+VALIDATION_VALUE_SETS = VALIDATION_DIR / "value_sets.yaml"
 
 
 @dataclass
@@ -92,11 +93,19 @@ def extract_into(study: Study, corpus: Path, out_dir: Path, *, options: dict[str
 
     if is_table_corpus(corpus):
         corpus, _ = materialise(corpus, out_dir.parent / f"{out_dir.name}_corpus", options if options is not None else study.corpus_options)
+    from afstudy.valuesets import load_value_sets
+
     nlp = build_pipeline(study.spacy_model, study.curated.actors, study.curated.frames)
     extract_to_dir(
         nlp, corpus, out_dir, profiles=load_profiles(study.curated.outlets), quote_rules=load_quote_rules(study.curated.quotes),
-        settings=study.settings(),
+        settings=study.settings(), value_sets=load_value_sets(value_sets_of(study, corpus)),
     )
+
+
+def value_sets_of(study: Study, corpus: Path) -> Path:
+    """The value sets a corpus's metadata is checked against: the study's, and for the
+    package's validation corpus its own file (the package's sets plus its events)."""
+    return VALIDATION_VALUE_SETS if corpus == VALIDATION_DIR / "corpus" else study.curated.value_sets
 
 
 def extract_with_changes(study: Study, corpus: Path, out_dir: Path, changes: Path) -> str | None:
@@ -125,7 +134,7 @@ def extract_with_changes(study: Study, corpus: Path, out_dir: Path, changes: Pat
 
 def _extract_step(study: Study, name: str, corpus: Path, out_dir: Path) -> Step:
     params = {"spacy_model": study.spacy_model, "corpus_options": dict(study.corpus_options) if corpus == study.corpus else {}}
-    inputs = corpus_inputs(corpus) + list(study.curated.files().values()) + package_sources()
+    inputs = corpus_inputs(corpus) + list(study.curated.files().values()) + [value_sets_of(study, corpus)] + package_sources()
     changes = study.build / "changes" / f"{name}_mentions.csv"
     return Step(name, inputs, params, [out_dir / f"{t}.csv" for t in EXTRACT_TABLES], action=lambda: extract_with_changes(study, corpus, out_dir, changes))
 
@@ -175,9 +184,9 @@ class NotebookSpec:
 
 
 NOTEBOOK_SPECS: tuple[NotebookSpec, ...] = (
-    NotebookSpec("01-corpus", ("articles", "paragraphs", "lines", "rejects"), ("line_roles",),
-                 ("data/processed/corpus/articles.csv", "data/processed/corpus/paragraphs.csv", "data/processed/corpus/lines.csv",
-                  "data/processed/corpus/rejects.csv", "figures/corpus_overview.png", "figures/corpus_overview.svg")),
+    NotebookSpec("01-corpus", ("articles", "paragraphs", "lines", "rejects", "warnings", "ignored"), ("line_roles",),
+                 tuple(f"data/processed/corpus/{t}.csv" for t in ("articles", "paragraphs", "lines", "rejects", "warnings", "ignored"))
+                 + ("figures/corpus_overview.png", "figures/corpus_overview.svg")),
     NotebookSpec("02-actors", ("articles", "sentences", "mentions", "places", "actors", "labels", "candidates"), ("mentions",),
                  tuple(f"data/processed/actors/{t}.csv" for t in ("sentences", "mentions", "places", "actors", "labels", "candidates", "mention_rates", "label_use"))
                  + ("figures/actor_mentions_heatmap.png", "figures/actor_mentions_heatmap.svg", "figures/actor_labels.png", "figures/actor_labels.svg")),

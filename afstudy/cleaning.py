@@ -8,16 +8,17 @@ credit patterns) plus per-outlet profiles kept as data in ``data/outlets.yaml``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from afstudy.errors import ConfigError
+from afstudy.io import KeyPath, YamlDocument
 from afstudy.lineshape import PHOTO_CREDIT_RE, Lexicon, Shape, words
-from afstudy.io import LineDict, load_yaml_with_lines
 from afstudy.paths import OUTLETS_FILE
+from afstudy.schemas import compile_regex, load_checked
 
+UNKNOWN_OUTLETS_CACHED = 256  # generic profiles kept for outlets without one
 ROLES: tuple[str, ...] = ("headline", "byline", "body", "caption", "removed")
 REASONS: frozenset[str] = frozenset(
     {
@@ -133,120 +134,118 @@ class Profiles:
     path: Path
     generic: dict[str, Any]
     outlets: dict[str, Profile] = field(default_factory=dict)
+    default: Profile | None = None  # the generic rules alone
+    _unknown: dict[str, Profile] = field(default_factory=dict, repr=False)
+
+    def knows(self, outlet_id: str) -> bool:
+        """Whether ``outlet_id`` has a profile of its own."""
+        return outlet_id in self.outlets
 
     def for_outlet(self, outlet_id: str) -> Profile:
         """The profile of ``outlet_id``; an unknown outlet gets the generic rules only."""
         if outlet_id in self.outlets:
             return self.outlets[outlet_id]
-        return _build_profile(self.path, outlet_id, {"name": outlet_id}, self.generic)
+        if outlet_id not in self._unknown:
+            if len(self._unknown) >= UNKNOWN_OUTLETS_CACHED:
+                self._unknown.clear()
+            assert self.default is not None, "Profiles built without load_profiles"
+            self._unknown[outlet_id] = replace(self.default, outlet_id=outlet_id, name=outlet_id)
+        return self._unknown[outlet_id]
 
 
-def _compile(path: Path, patterns: Any, where: LineDict | None, *, ignore_case: bool = False) -> tuple[re.Pattern[str], ...]:
-    line = where.line if isinstance(where, LineDict) else None
-    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        raise ConfigError(path, "patterns must be a list of strings", line)
+def _patterns(doc: YamlDocument, keys: KeyPath, *, ignore_case: bool = False) -> tuple[re.Pattern[str], ...]:
+    """The patterns listed at ``keys``, compiled (a bad one names file, line and key)."""
     flags = re.IGNORECASE if ignore_case else 0
-    compiled = []
-    for pattern in patterns:
-        try:
-            compiled.append(re.compile(pattern, flags))
-        except re.error as exc:
-            raise ConfigError(path, f"bad regular expression {pattern!r}: {exc}", line) from exc
-    return tuple(compiled)
+    try:
+        patterns = doc.get(keys) or []
+    except KeyError:
+        patterns = []
+    return tuple(compile_regex(doc, keys + (i,), pattern, flags) for i, pattern in enumerate(patterns))
 
 
-def _rules(path: Path, items: Any, key: str, kind: type) -> tuple[Any, ...]:
-    if items is None:
+def _rules(doc: YamlDocument, keys: KeyPath, kind: type) -> tuple[Any, ...]:
+    """The remove or block rules listed at ``keys`` (already checked by the schema)."""
+    try:
+        items = doc.get(keys) or []
+    except KeyError:
         return ()
-    if not isinstance(items, list):
-        raise ConfigError(path, f"'{key}' must be a list")
-    rules = []
-    for item in items:
-        line = item.line if isinstance(item, LineDict) else None
-        if not isinstance(item, dict) or "reason" not in item:
-            raise ConfigError(path, f"each '{key}' entry needs a 'reason'", line)
-        if item["reason"] not in REASONS:
-            raise ConfigError(path, f"unknown reason {item['reason']!r} (one of {', '.join(sorted(REASONS))})", line)
-        field_name = "patterns" if kind is RemoveRule else "start_patterns"
-        pats = _compile(path, item.get(field_name), item, ignore_case=bool(item.get("ignore_case", False)))
-        rules.append(kind(item["reason"], pats))
-    return tuple(rules)
+    field_name = "patterns" if kind is RemoveRule else "start_patterns"
+    return tuple(
+        kind(item["reason"], _patterns(doc, keys + (i, field_name), ignore_case=bool(item.get("ignore_case", False))))
+        for i, item in enumerate(items)
+    )
 
 
-def _int(path: Path, generic: dict[str, Any], key: str) -> int:
-    value = generic.get(key)
-    if not isinstance(value, int) or value < 0:
-        raise ConfigError(path, f"generic.{key} must be a non-negative integer", getattr(generic, "line", None))
-    return value
+@dataclass(frozen=True)
+class _GenericRules:
+    """The generic part of a profiles file, compiled once."""
+
+    remove: tuple[RemoveRule, ...]
+    blocks: tuple[BlockRule, ...]
+    patterns: dict[str, tuple[re.Pattern[str], ...]]
+    numbers: dict[str, Any]
+    lexicon: Lexicon
 
 
-def _build_profile(path: Path, outlet_id: str, spec: dict[str, Any], generic: dict[str, Any]) -> Profile:
-    remove = _rules(path, spec.get("remove"), "remove", RemoveRule) + _rules(path, generic.get("remove"), "remove", RemoveRule)
-    blocks = _rules(path, spec.get("blocks"), "blocks", BlockRule) + _rules(path, generic.get("blocks"), "blocks", BlockRule)
-    overlap = generic.get("standfirst_overlap")
-    if not isinstance(overlap, (int, float)) or not 0 < overlap <= 1:
-        raise ConfigError(path, "generic.standfirst_overlap must be a number in (0, 1]")
-    lead = spec.get("lead_caption_max_words")
-    if lead is not None and (not isinstance(lead, int) or lead <= 0):
-        raise ConfigError(path, f"outlets.{outlet_id}.lead_caption_max_words must be a positive integer", getattr(spec, "line", None))
+NUMBER_KEYS: tuple[str, ...] = (
+    "body_min_words", "standfirst_min_words", "subheading_max_words", "standfirst_overlap", "repeat_window",
+    "title_max_words", "head_body_share", "run_min_lines", "run_max_words",
+)
+NUMBER_DEFAULTS: dict[str, float] = {"title_max_words": 25, "head_body_share": 0.25, "run_min_lines": 4, "run_max_words": 4}  # the line-shape settings
+PATTERN_KEYS: tuple[str, ...] = ("captions", "credits", "bylines", "datelines", "lead_ins", "line_prefixes")
+
+
+def _generic_rules(doc: YamlDocument) -> _GenericRules:
+    generic = doc.data["generic"]
+    patterns = {kind: _patterns(doc, ("generic", kind), ignore_case=kind == "datelines") for kind in PATTERN_KEYS}
+    for kind, what in (("lead_ins", "lead-in"), ("line_prefixes", "line-prefix")):
+        for i, pattern in enumerate(patterns[kind]):
+            if "prefix" not in pattern.groupindex:
+                raise doc.error(("generic", kind, i), f"{what} pattern {pattern.pattern!r} has no (?P<prefix>...) group (the prefix is what is stripped)")
+    numbers = {key: generic.get(key, NUMBER_DEFAULTS.get(key)) for key in NUMBER_KEYS}
     lexicon = generic.get("lexicon") or {}
-    if not isinstance(lexicon, dict):
-        raise ConfigError(path, "generic.lexicon must be a mapping of word lists", getattr(generic, "line", None))
-    word_sets = {}
-    for key in ("chrome", "login", "date", "stamp", "abbreviations"):
-        values = lexicon.get(key) or []
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ConfigError(path, f"generic.lexicon.{key} must be a list of words", getattr(lexicon, "line", None))
-        word_sets[key] = frozenset(v.lower() for v in values)
-    head_share = generic.get("head_body_share", 0.25)
-    if not isinstance(head_share, (int, float)) or isinstance(head_share, bool) or not 0 < head_share <= 1:
-        raise ConfigError(path, "generic.head_body_share must be a number in (0, 1]")
-    prefixes = _compile(path, generic.get("line_prefixes", []), generic)
-    if any("prefix" not in p.groupindex for p in prefixes):
-        raise ConfigError(path, "every generic.line_prefixes pattern needs a (?P<prefix>...) group", getattr(generic, "line", None))
+    words_of = {key: frozenset(str(v).lower() for v in lexicon.get(key) or ()) for key in ("chrome", "login", "date", "stamp", "abbreviations")}
+    return _GenericRules(_rules(doc, ("generic", "remove"), RemoveRule), _rules(doc, ("generic", "blocks"), BlockRule), patterns, numbers, Lexicon(**words_of))
+
+
+def _build_profile(doc: YamlDocument, outlet_id: str, generic: _GenericRules) -> Profile:
+    spec = (doc.data.get("outlets") or {}).get(outlet_id) or {}
+    keys: KeyPath = ("outlets", outlet_id)
+    numbers = generic.numbers
     return Profile(
         outlet_id=outlet_id,
         name=str(spec.get("name", outlet_id)),
-        remove=remove,
-        blocks=blocks,
-        captions=_compile(path, generic.get("captions", []), generic),
-        credits=_compile(path, generic.get("credits", []), generic),
-        bylines=_compile(path, generic.get("bylines", []), generic),
-        datelines=_compile(path, generic.get("datelines", []), generic, ignore_case=True),
-        lead_ins=_compile(path, generic.get("lead_ins", []), generic),
-        body_min_words=_int(path, generic, "body_min_words"),
-        standfirst_min_words=_int(path, generic, "standfirst_min_words"),
-        subheading_max_words=_int(path, generic, "subheading_max_words"),
-        standfirst_overlap=float(overlap),
-        repeat_window=_int(path, generic, "repeat_window"),
-        lead_caption_max_words=lead,
-        line_prefixes=prefixes,
-        lexicon=Lexicon(**word_sets),
-        title_max_words=_int(path, generic, "title_max_words"),
-        head_body_share=float(head_share),
-        run_min_lines=_int(path, generic, "run_min_lines"),
-        run_max_words=_int(path, generic, "run_max_words"),
+        remove=(_rules(doc, keys + ("remove",), RemoveRule) if spec else ()) + generic.remove,
+        blocks=(_rules(doc, keys + ("blocks",), BlockRule) if spec else ()) + generic.blocks,
+        captions=generic.patterns["captions"],
+        credits=generic.patterns["credits"],
+        bylines=generic.patterns["bylines"],
+        datelines=generic.patterns["datelines"],
+        lead_ins=generic.patterns["lead_ins"],
+        body_min_words=numbers["body_min_words"],
+        standfirst_min_words=numbers["standfirst_min_words"],
+        subheading_max_words=numbers["subheading_max_words"],
+        standfirst_overlap=float(numbers["standfirst_overlap"]),
+        repeat_window=numbers["repeat_window"],
+        lead_caption_max_words=spec.get("lead_caption_max_words"),
+        line_prefixes=generic.patterns["line_prefixes"],
+        lexicon=generic.lexicon,
+        title_max_words=numbers["title_max_words"],
+        head_body_share=float(numbers["head_body_share"]),
+        run_min_lines=numbers["run_min_lines"],
+        run_max_words=numbers["run_max_words"],
     )
 
 
 def load_profiles(path: str | Path = OUTLETS_FILE) -> Profiles:
-    """Load and validate the outlet profiles file; errors name the file and line."""
-    p = Path(path)
-    data = load_yaml_with_lines(p)
-    if not isinstance(data, dict):
-        raise ConfigError(p, "expected a mapping with 'schema_version', 'generic' and 'outlets'")
-    if data.get("schema_version") != 1:
-        raise ConfigError(p, f"unsupported schema_version {data.get('schema_version')!r} (expected 1)")
-    generic, outlets = data.get("generic"), data.get("outlets") or {}
-    if not isinstance(generic, dict):
-        raise ConfigError(p, "missing 'generic' rules")
-    if not isinstance(outlets, dict):
-        raise ConfigError(p, "'outlets' must be a mapping of outlet_id to profile")
-    profiles = Profiles(p, generic)
-    for outlet_id, spec in outlets.items():
-        if not isinstance(spec, dict):
-            raise ConfigError(p, f"outlet {outlet_id!r} must be a mapping")
-        profiles.outlets[outlet_id] = _build_profile(p, outlet_id, spec, generic)
+    """Load the outlet profiles file, checked against ``data/schemas/outlets.schema.json``
+    (unknown keys, wrong types and duplicate keys are rejected) with every regular
+    expression compiled; errors name the file, line and key."""
+    doc = load_checked(path, "outlets")
+    generic = _generic_rules(doc)
+    profiles = Profiles(doc.path, doc.data["generic"], default=_build_profile(doc, "", generic))
+    for outlet_id in doc.data.get("outlets") or {}:
+        profiles.outlets[outlet_id] = _build_profile(doc, outlet_id, generic)
     return profiles
 
 

@@ -22,6 +22,7 @@ mentioning A and n_AB units mentioning both:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,16 +34,22 @@ from scipy import sparse
 from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
 from scipy.spatial.distance import squareform
 
-from afstudy.errors import InputError
+from afstudy.errors import InputError, ParameterError
 from afstudy.io import read_csv, write_csv
 
 UNITS: tuple[str, ...] = ("sentence", "paragraph", "article", "window")
 LEVELS: tuple[str, ...] = ("actor", "side")
 MEASURES: tuple[str, ...] = ("count", "jaccard", "conditional", "pmi", "npmi")
 BODY_PARTS: tuple[str, ...] = ("paragraph", "subheading")
+TEXT_PARTS: tuple[str, ...] = ("headline", "standfirst", "caption", "paragraph", "subheading")
+SLUG = re.compile(r"[a-z0-9_]+\Z")
 UNIT_COLUMN = {"sentence": "sentence_id", "paragraph": "unit_id", "article": "article_id"}
 LONG_COLUMNS = ["scope", "unit", "k", "level", "measure", "actor_a", "actor_b", "value"]
 EVIDENCE_COLUMNS = ["scope", "unit", "k", "level", "actor_a", "actor_b", "article_id", "outlet_id", "unit_ref", "text"]
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 @dataclass(frozen=True)
@@ -68,11 +75,23 @@ class Spec:
     parts: tuple[str, ...] = BODY_PARTS
 
     def __post_init__(self) -> None:
+        """Check every parameter: several become parts of file names (``slug``), so
+        ``scope`` must be an id (``[a-z0-9_]+``) and ``k`` a whole number; a float such as
+        2.7 is an error, not 2."""
         for name, allowed in (("unit", UNITS), ("level", LEVELS), ("measure", MEASURES)):
             if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
-        if self.k < 1 or self.min_count < 0:
-            raise ValueError("k must be >= 1 and min_count >= 0")
+                raise ParameterError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+        if not isinstance(self.scope, str) or not SLUG.match(self.scope):
+            raise ParameterError(f"scope must be 'pooled' or an outlet id (lowercase letters, digits and _ only), not {self.scope!r}")
+        if not _whole(self.k) or self.k < 1:
+            raise ParameterError(f"k must be a whole number of at least 1, not {self.k!r}")
+        if not _whole(self.min_count) or self.min_count < 0:
+            raise ParameterError(f"min_count must be a whole number of at least 0, not {self.min_count!r}")
+        for name in ("include_media", "speakers_as_mentions"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError(f"{name} must be true or false, not {getattr(self, name)!r}")
+        if not isinstance(self.parts, tuple) or not self.parts or any(p not in TEXT_PARTS for p in self.parts):
+            raise ParameterError(f"parts must be a non-empty tuple of {', '.join(TEXT_PARTS)}, not {self.parts!r}")
 
     def replace(self, **changes: object) -> Spec:
         """A copy with some parameters changed."""

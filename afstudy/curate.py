@@ -133,6 +133,16 @@ def stubs(extract_dir: Path, gazetteer: Gazetteer, *, min_mentions: int = 2) -> 
             affiliation=affiliation if side == side_found else None, names=sorted(set(names)), surnames=sorted(set(part.loc[part["how"] == "surname", "text"])),
             mentions_count=len(part), articles_count=part["article_id"].nunique(), evidence=evidence, source=f"provisional actor {actor_id}",
         ))
+    actors_file = extract_dir / "actors.csv"
+    if actors_file.exists():  # outlets of the corpus that the run added as media actors
+        added = read_csv(actors_file)
+        added = added[~added["actor_id"].isin(known) & ~added["actor_id"].str.startswith("prov:")]
+        for row in added.itertuples():
+            part = mentions[mentions["actor_id"] == row.actor_id]
+            out.append(Stub(
+                id=row.actor_id, name=row.name, type="media", side="media", affiliation=None, names=[n for n in str(row.names).split("; ") if n],
+                mentions_count=len(part), articles_count=part["article_id"].nunique(), evidence=[], source="an outlet of the corpus's metadata",
+            ))
     taken = {s.name for s in out}
     for row in candidates.itertuples():
         name = candidate_name(str(row.text), gazetteer)

@@ -1,4 +1,9 @@
-"""One place for afstudy's exceptions and their messages."""
+"""One place for afstudy's exceptions and their messages.
+
+Every expected problem is an :class:`AfstudyError` whose message is one line naming the
+file (and line and key, when known) and the problem; the command line prints it as
+``afstudy: error: <message>`` and exits with status 2. Anything else is a bug.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,21 @@ class AfstudyError(Exception):
 
 
 class InputError(AfstudyError):
-    """Bad input: the message names the file (and line, when known) and the problem."""
+    """Bad input: the message names the file (and line and key, when known) and the problem.
+
+    ``str(err)`` is ``<path>:<line>: <key>: <problem>`` (line and key only when known).
+    """
 
     def __init__(
-        self, path: str | Path, problem: str, line: int | None = None, *, code: str = "bad_input"
+        self, path: str | Path, problem: str, line: int | None = None, *, code: str = "bad_input", key: str = ""
     ) -> None:
         self.path = str(path)
         self.problem = problem
         self.line = line
         self.code = code
+        self.key = key
         where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {problem}")
+        super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
 
 
 class ConfigError(InputError):
@@ -43,3 +52,19 @@ class KernelSetupError(AfstudyError):
 
     def __init__(self, what: str, problem: str) -> None:
         super().__init__(f"{what}: {problem}")
+    """A curated data file (gazetteer, outlet profiles, lexicon, value sets) is malformed."""
+
+
+class OutputError(AfstudyError):
+    """An output could not be written (full disk, read-only or unwritable folder, a file
+    where a folder should be, ...): the message names the path."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class ParameterError(AfstudyError, ValueError):
+    """A parameter outside its allowed values (also a ValueError, for callers that catch
+    those)."""

@@ -33,12 +33,12 @@ from spacy.tokens import Doc, Span
 
 from afstudy.errors import ConfigError
 from afstudy.intervals import ratio_interval
-from afstudy.io import LineDict, load_yaml_with_lines
-from afstudy.paths import DATA_DIR
+from afstudy.intervals import ratio_interval
+from afstudy.paths import DATA_DIR, FRAMES_FILE
+from afstudy.schemas import compile_regex, load_checked
 from afstudy.tokenpatterns import TokenPatternMatcher, supported
 from afstudy.units import ArticleDoc
 
-FRAMES_FILE: Path = DATA_DIR / "frames.yaml"
 FRAMES_KEY = "afstudy_frames"
 
 
@@ -55,36 +55,29 @@ class Dimension:
 
 
 def load_lexicon(path: str | Path = FRAMES_FILE) -> list[Dimension]:
-    """Load and check the frame lexicon; errors name the file and line."""
-    p = Path(path)
-    data = load_yaml_with_lines(p)
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        raise ConfigError(p, "expected a mapping with schema_version: 1")
-    items = data.get("dimensions")
-    if not isinstance(items, list) or not items:
-        raise ConfigError(p, "'dimensions' must be a non-empty list")
-    seen: dict[str, int] = {}
+    """Load the frame lexicon, checked against ``data/schemas/frames.schema.json`` (only
+    ``matching: {attr: LEMMA, lowercase: true}`` is implemented; token attributes the
+    pipeline never sets, such as POS, are rejected), with duplicate ids and REGEX values
+    checked here; errors name the file, line and key."""
+    doc = load_checked(path, "frames")
+    first: dict[str, int] = {}
     dims = []
-    for item in items:
-        line = item.line if isinstance(item, LineDict) else None
-        if not isinstance(item, dict) or not item.get("id") or not item.get("name"):
-            raise ConfigError(p, "each dimension needs an 'id' and a 'name'", line)
-        if item["id"] in seen:
-            raise ConfigError(p, f"duplicate dimension id {item['id']!r} (first at line {seen[item['id']]})", line)
-        seen[item["id"]] = line or 0
-        for key in ("terms", "exclude"):
-            values = item.get(key) or []
-            if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-                raise ConfigError(p, f"dimension {item['id']!r}: '{key}' must be a list of non-empty strings", line)
+    for i, item in enumerate(doc.data["dimensions"]):
+        if item["id"] in first:
+            raise doc.error(("dimensions", i, "id"), f"duplicate dimension id {item['id']!r} (first at line {doc.line(('dimensions', first[item['id']]))})")
+        first[item["id"]] = i
         patterns = item.get("patterns") or []
-        if not isinstance(patterns, list) or not all(isinstance(pt, list) and pt and all(isinstance(t, dict) for t in pt) for pt in patterns):
-            raise ConfigError(p, f"dimension {item['id']!r}: 'patterns' must be a list of token-pattern lists", line)
         if not item.get("terms") and not patterns:
-            raise ConfigError(p, f"dimension {item['id']!r} has neither terms nor patterns", line)
+            raise doc.error(("dimensions", i), f"dimension {item['id']!r} has neither terms nor patterns")
+        for n, pattern in enumerate(patterns):
+            for t, token in enumerate(pattern):
+                for attr, value in token.items():
+                    if isinstance(value, dict) and "REGEX" in value:
+                        compile_regex(doc, ("dimensions", i, "patterns", n, t, attr, "REGEX"), value["REGEX"])
         dims.append(
             Dimension(
-                id=str(item["id"]),
-                name=str(item["name"]),
+                id=item["id"],
+                name=item["name"],
                 description=str(item.get("description", "")),
                 terms=tuple(t.strip().lower() for t in item.get("terms") or []),
                 patterns=tuple(_plain(pt) for pt in patterns),
@@ -95,7 +88,7 @@ def load_lexicon(path: str | Path = FRAMES_FILE) -> list[Dimension]:
 
 
 def _plain(value: Any) -> Any:
-    """LineDicts back to plain dicts (spaCy's pattern validation wants plain types)."""
+    """Plain dicts and lists (spaCy's pattern validation wants plain types)."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -1,9 +1,11 @@
 """The actor gazetteer (``data/actors.yaml``): actors, their names, and places.
 
-Loading validates the file and fails with the file and line for: YAML errors, duplicate
-ids, unknown types, sides or affiliations, affiliation cycles, and a name, alias or
-metonym claimed by two actors (descriptors, labels and surnames may be shared: the
-resolver tells them apart by context).
+Loading checks the file against ``data/schemas/actors.schema.json`` (duplicate keys,
+wrong types, unknown keys) and then fails with the file, line and key for: duplicate
+ids, unknown types, sides or affiliations, affiliation cycles, a bad date or a period
+that ends before it starts, and a name, alias or metonym claimed by two actors on one
+date (descriptors, labels and surnames may be shared: the resolver tells them apart by
+context).
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from afstudy.errors import ConfigError
-from afstudy.io import LineDict, load_yaml_with_lines
-from afstudy.paths import DATA_DIR
+from afstudy.io import KeyPath, YamlDocument
 from afstudy.openworld import OpenWorldRules
+from afstudy.paths import ACTORS_FILE, DATA_DIR
+from afstudy.schemas import did_you_mean, load_checked
 from afstudy.variants import VariantRules, expand, parse_variants
 
-ACTORS_FILE: Path = DATA_DIR / "actors.yaml"
 LIST_KEYS: tuple[str, ...] = ("names", "aliases", "surnames", "descriptors", "labels", "metonyms")
 EXCLUSIVE_KEYS: tuple[str, ...] = ("names", "aliases", "metonyms")
 # How a mention was recognised / resolved, by the gazetteer key that produced it.
@@ -157,159 +158,138 @@ class Gazetteer:
         return out + expand(self.actors.values(), self.variants, claimed)
 
 
-def _strings(path: Path, item: LineDict, key: str) -> tuple[str, ...]:
-    value = item.get(key, [])
-    if value is None:
-        value = []
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(path, f"'{key}' of {item.get('id')!r} must be a list of non-empty strings", item.line)
-    return tuple(v.strip() for v in value)
+def _strings(values: Any) -> tuple[str, ...]:
+    return tuple(str(v).strip() for v in values or ())
 
 
-def _open_world_rules(path: Path, data: Any) -> OpenWorldRules:
-    """The ``provisional`` section (the open-world step is off without it)."""
+def _open_world_rules(data: dict[str, Any] | None) -> OpenWorldRules:
+    """The ``provisional`` section (the open-world step is off without it); its shape is
+    checked by the schema."""
     if data is None:
         return OpenWorldRules(enabled=False)
-    if not isinstance(data, dict):
-        raise ConfigError(path, "'provisional' must be a mapping of word lists")
 
     def words(key: str) -> frozenset[str]:
-        value = data.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(path, f"provisional.{key} must be a list of strings", getattr(data, "line", None))
-        return frozenset(v.lower() for v in value)
+        return frozenset(str(v).lower() for v in data.get(key) or ())
 
-    side_words = data.get("side_words") or {}
-    if not isinstance(side_words, dict):
-        raise ConfigError(path, "provisional.side_words must map words to actor ids")
     return OpenWorldRules(
         role_words=words("role_words"), journalist_words=words("journalist_words"), speech_verbs=words("speech_verbs"),
         media_verbs=words("media_verbs"), media_before=words("media_before"), not_names=words("not_names"),
-        side_words={str(k).lower(): str(v) for k, v in side_words.items()}, enabled=bool(data.get("enabled", True)),
+        side_words={str(k).lower(): str(v) for k, v in (data.get("side_words") or {}).items()}, enabled=bool(data.get("enabled", True)),
     )
 
 
-def _date(path: Path, value: Any, line: int) -> dt.date:
-    """A YAML date (unquoted ``2021-08-15`` loads as a date; a quoted one as a string)."""
-    if isinstance(value, dt.date):
-        return value
+def _date(doc: YamlDocument, keys: KeyPath, value: Any) -> dt.date:
+    """A date of the file (``YYYY-MM-DD``; the strict loader keeps dates as strings)."""
     try:
         return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ConfigError(path, f"bad date {value!r} (want YYYY-MM-DD)", line) from exc
+    except ValueError:
+        raise doc.error(keys, f"bad date {value!r} (want YYYY-MM-DD)") from None
 
 
-def _require(path: Path, item: Any, keys: tuple[str, ...], what: str) -> None:
-    line = getattr(item, "line", None)
-    if not isinstance(item, dict):
-        raise ConfigError(path, f"each {what} must be a mapping", line)
-    missing = [k for k in keys if not item.get(k)]
-    if missing:
-        raise ConfigError(path, f"{what} {item.get('id')!r} lacks {', '.join(missing)}", line)
+def _actor(doc: YamlDocument, i: int, item: dict[str, Any], sides: dict[str, str], types: list[str]) -> Actor:
+    actor_id = item["id"]
+    if item["type"] not in types:
+        raise doc.error(("actors", i, "type"), f"actor {actor_id!r}: unknown type {item['type']!r}{did_you_mean(item['type'], types)} (one of {', '.join(types)})")
+    if item["side"] not in sides:
+        raise doc.error(("actors", i, "side"), f"actor {actor_id!r}: unknown side {item['side']!r}{did_you_mean(item['side'], sides)} (one of {', '.join(sides)})")
+    period = item.get("period") or {}
+    valid_from = _date(doc, ("actors", i, "period", "from"), period["from"]) if "from" in period else None
+    valid_until = _date(doc, ("actors", i, "period", "until"), period["until"]) if "until" in period else None
+    if valid_from and valid_until and valid_from > valid_until:
+        raise doc.error(("actors", i, "period"), f"actor {actor_id!r}: period from {valid_from} is after until {valid_until}")
+    side_periods = []
+    for j, entry in enumerate(item.get("side_periods") or []):
+        if entry["side"] not in sides:
+            raise doc.error(("actors", i, "side_periods", j, "side"), f"actor {actor_id!r}: unknown side {entry['side']!r}{did_you_mean(entry['side'], sides)}")
+        side_periods.append((_date(doc, ("actors", i, "side_periods", j, "from"), entry["from"]), entry["side"]))
+    return Actor(
+        actor_id, item["name"], item["type"], item["side"], item.get("affiliation"), **{key: _strings(item.get(key)) for key in LIST_KEYS},
+        valid_from=valid_from, valid_until=valid_until, side_periods=tuple(sorted(side_periods)), note=str(item.get("note") or ""),
+    )
 
 
-def _check_claims(path: Path, actors: list[tuple[Actor, int]]) -> None:
+def _check_claims(doc: YamlDocument, actors: list[Actor]) -> None:
     """A name, alias or metonym identifies one actor on every date: two timeless claims, or
     two date-restricted claims whose periods overlap, are an error (a date-restricted claim
     overrides a timeless one inside its period)."""
-    owners: dict[str, list[tuple[Actor, int]]] = {}
-    for actor, line in actors:
+    owners: dict[str, list[tuple[Actor, KeyPath]]] = {}
+    for i, actor in enumerate(actors):
         for key in EXCLUSIVE_KEYS:
-            for text in getattr(actor, key):
-                for other, other_line in owners.get(text, []):
+            for j, text in enumerate(getattr(actor, key)):
+                keys: KeyPath = ("actors", i, key, j)
+                for other, other_keys in owners.get(text, []):
                     if other.id == actor.id or other.is_bounded != actor.is_bounded or (actor.is_bounded and not actor.overlaps(other)):
                         continue
-                    raise ConfigError(
-                        path,
-                        f"{text!r} is claimed by {other.id!r} (line {other_line}) and {actor.id!r}; "
+                    raise doc.error(
+                        keys,
+                        f"{text!r} is claimed by {other.id!r} (line {doc.line(other_keys)}) and {actor.id!r}; "
                         "names, aliases and metonyms must identify one actor on any date (use descriptors or surnames for shared forms, "
                         "or give the actors periods that do not overlap)",
-                        line,
                     )
-                owners.setdefault(text, []).append((actor, line))
+                owners.setdefault(text, []).append((actor, keys))
 
 
 def load_gazetteer(path: str | Path = ACTORS_FILE) -> Gazetteer:
-    """Load and validate the gazetteer file."""
-    p = Path(path)
-    data = load_yaml_with_lines(p)
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        raise ConfigError(p, "expected a mapping with schema_version: 1")
-    sides, types = data.get("sides"), data.get("types")
-    if not isinstance(sides, dict) or not sides:
-        raise ConfigError(p, "'sides' must map side keys to labels")
-    if not isinstance(types, list) or not types:
-        raise ConfigError(p, "'types' must list the actor types")
+    """Load the gazetteer file, checked against ``data/schemas/actors.schema.json`` and
+    then for what a schema cannot express; every error names the file, line and key."""
+    doc = load_checked(path, "actors")
+    data = doc.data
+    sides, types = data["sides"], data["types"]
     cues = data.get("place_cues") or {}
+
+    def cue_words(key: str) -> frozenset[str]:
+        return frozenset(w.lower() for w in cues.get(key) or ())
+
     gaz = Gazetteer(
-        path=p,
-        sides={str(k): str(v) for k, v in sides.items()},
+        path=doc.path,
+        sides=dict(sides),
         types=tuple(types),
         titles=tuple(data.get("titles") or ()),
-        place_prepositions=frozenset(w.lower() for w in cues.get("prepositions", [])),
-        place_verbs=frozenset(w.lower() for w in cues.get("verbs", [])),
-        place_following=frozenset(w.lower() for w in cues.get("following", [])),
-        actor_following=frozenset(w.lower() for w in cues.get("actor_following", [])),
-        not_place_after={str(k).lower(): frozenset(w.lower() for w in v) for k, v in (cues.get("not_place_after") or {}).items()},
-        location_nouns=frozenset(w.lower() for w in cues.get("location_nouns", [])),
-        list_words=frozenset(w.lower() for w in cues.get("list_words", [])),
-        possessive_place_nouns=frozenset(w.lower() for w in cues.get("possessive_place_nouns", [])),
-        place_nouns_before=frozenset(w.lower() for w in cues.get("place_nouns_before", [])),
+        place_prepositions=cue_words("prepositions"),
+        place_verbs=cue_words("verbs"),
+        place_following=cue_words("following"),
+        actor_following=cue_words("actor_following"),
+        not_place_after={str(k).lower(): frozenset(w.lower() for w in v or ()) for k, v in (cues.get("not_place_after") or {}).items()},
+        location_nouns=cue_words("location_nouns"),
+        list_words=cue_words("list_words"),
+        possessive_place_nouns=cue_words("possessive_place_nouns"),
+        place_nouns_before=cue_words("place_nouns_before"),
         historical_modifiers=frozenset(w.lower() for w in data.get("historical_modifiers") or ()),
-        variants=parse_variants(p, data.get("variants")),
-        open_world=_open_world_rules(p, data.get("provisional")),
+        variants=parse_variants(doc.path, data.get("variants")),
+        open_world=_open_world_rules(data.get("provisional")),
     )
-    items = data.get("actors")
-    if not isinstance(items, list) or not items:
-        raise ConfigError(p, "'actors' must be a non-empty list")
-    lines: dict[str, int] = {}
-    loaded: list[tuple[Actor, int]] = []
-    for item in items:
-        _require(p, item, ("id", "name", "type", "side"), "actor")
-        line = item.line
-        actor_id = str(item["id"])
-        if actor_id in lines:
-            raise ConfigError(p, f"duplicate actor id {actor_id!r} (first at line {lines[actor_id]})", line)
-        if item["type"] not in gaz.types:
-            raise ConfigError(p, f"actor {actor_id!r}: unknown type {item['type']!r} (one of {', '.join(gaz.types)})", line)
-        if item["side"] not in gaz.sides:
-            raise ConfigError(p, f"actor {actor_id!r}: unknown side {item['side']!r} (one of {', '.join(gaz.sides)})", line)
-        lists = {key: _strings(p, item, key) for key in LIST_KEYS}
-        period = item.get("period") or {}
-        side_periods = tuple(sorted((_date(p, entry.get("from"), line), str(entry.get("side"))) for entry in item.get("side_periods") or []))
-        for _, later in side_periods:
-            if later not in gaz.sides:
-                raise ConfigError(p, f"actor {actor_id!r}: unknown side {later!r} in side_periods", line)
-        actor = Actor(
-            actor_id, str(item["name"]), item["type"], item["side"], item.get("affiliation"), **lists,
-            valid_from=_date(p, period.get("from"), line) if "from" in period else None,
-            valid_until=_date(p, period.get("until"), line) if "until" in period else None,
-            side_periods=side_periods, note=str(item.get("note") or ""),
-        )
-        lines[actor_id] = line
-        loaded.append((actor, line))
+    items: list[dict[str, Any]] = data["actors"]
+    first: dict[str, int] = {}
+    loaded: list[Actor] = []
+    for i, item in enumerate(items):
+        actor_id = item["id"]
+        if actor_id in first:
+            raise doc.error(("actors", i, "id"), f"duplicate actor id {actor_id!r} (first at line {doc.line(('actors', first[actor_id]))})")
+        first[actor_id] = i
+        actor = _actor(doc, i, item, sides, types)
+        loaded.append(actor)
         gaz.actors[actor_id] = actor
-    for actor, line in loaded:
-        if actor.affiliation is not None and actor.affiliation not in gaz.actors:
-            raise ConfigError(p, f"actor {actor.id!r}: unknown affiliation {actor.affiliation!r}", line)
-    for actor, line in loaded:
-        seen, current = {actor.id}, actor.affiliation
+    for i, item in enumerate(items):
+        parent = item.get("affiliation")
+        if parent is not None and parent not in gaz.actors:
+            raise doc.error(("actors", i, "affiliation"), f"actor {item['id']!r}: unknown affiliation {parent!r}{did_you_mean(parent, gaz.actors)}")
+    for i, item in enumerate(items):
+        seen, current = {item["id"]}, item.get("affiliation")
         while current is not None:
             if current in seen:
-                raise ConfigError(p, f"actor {actor.id!r}: affiliation cycle through {current!r}", line)
+                raise doc.error(("actors", i, "affiliation"), f"actor {item['id']!r}: affiliation cycle through {current!r}")
             seen.add(current)
             current = gaz.actors[current].affiliation
-    _check_claims(p, loaded)
-    unknown = sorted({v for v in gaz.open_world.side_words.values() if v not in gaz.actors})
-    if unknown:
-        raise ConfigError(p, f"provisional.side_words: unknown actor id {unknown[0]!r}")
-    for item in data.get("places") or []:
-        _require(p, item, ("id", "name"), "place")
-        place_id = str(item["id"])
+    _check_claims(doc, loaded)
+    for word, actor_id in sorted(gaz.open_world.side_words.items()):
+        if actor_id not in gaz.actors:
+            raise doc.error(("provisional", "side_words", word), f"provisional.side_words: unknown actor id {actor_id!r}{did_you_mean(actor_id, gaz.actors)}")
+    for i, item in enumerate(data.get("places") or []):
+        place_id = item["id"]
         if place_id in gaz.places or place_id in gaz.actors and gaz.actors[place_id].type != "state":
-            raise ConfigError(p, f"duplicate place id {place_id!r}", item.line)
+            raise doc.error(("places", i, "id"), f"duplicate place id {place_id!r}")
         country = item.get("country")
         if country is not None and country not in gaz.actors:
-            raise ConfigError(p, f"place {place_id!r}: unknown country {country!r}", item.line)
-        gaz.places[place_id] = Place(place_id, str(item["name"]), _strings(p, item, "names") or (str(item["name"]),), country)
+            raise doc.error(("places", i, "country"), f"place {place_id!r}: unknown country {country!r}{did_you_mean(country, gaz.actors)}")
+        gaz.places[place_id] = Place(place_id, item["name"], _strings(item.get("names")) or (item["name"],), country)
     return gaz

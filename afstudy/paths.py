@@ -25,3 +25,9 @@ def resolve(path: str | Path) -> Path:
     """Resolve ``path`` against the project root when it is relative."""
     p = Path(path)
     return p if p.is_absolute() else (PROJ_ROOT / p)
+
+# The package's curated files (each module that loads one also names it).
+ACTORS_FILE: Path = DATA_DIR / "actors.yaml"
+QUOTE_RULES_FILE: Path = DATA_DIR / "quotes.yaml"
+FRAMES_FILE: Path = DATA_DIR / "frames.yaml"
+VALUE_SETS_FILE: Path = DATA_DIR / "value_sets.yaml"

@@ -571,6 +571,9 @@ def build_pipeline(spacy_model: str | None = None, gazetteer_path: str | Path | 
                 f"Install it into .venv (e.g. `.venv/bin/python -m spacy download {spacy_model}`, which needs network "
                 "access) or pass the path of a saved pipeline folder."
             ) from exc
+    from afstudy.corpus import MAX_ARTICLE_CHARS  # the longest article read; memory measured in afstudy.corpus
+
+    nlp.max_length = max(nlp.max_length, MAX_ARTICLE_CHARS)
     customize_tokenizer(nlp)
     if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
         nlp.add_pipe("afstudy_sentences", first=True)

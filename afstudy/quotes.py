@@ -16,16 +16,15 @@ import pandas as pd
 from spacy.tokens import Doc, Span
 
 from afstudy.cleaning import words
-from afstudy.errors import ConfigError
 from afstudy.gazetteer import Gazetteer
-from afstudy.io import load_yaml_with_lines
-from afstudy.paths import DATA_DIR
+from afstudy.paths import DATA_DIR, QUOTE_RULES_FILE
 from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, PROVISIONAL_KEY, UNRESOLVED, doc_date
 from afstudy.quotemarks import DASHES, DOUBLE_CLOSE, DOUBLE_OPEN, SINGLE_CLOSE, SINGLE_OPEN, STRAIGHT_DOUBLE, STRAIGHT_SINGLE, find_segments
 from afstudy.speakers import DATE_WORDS, Speaker, SpeakerResolver
+from afstudy.pipeline import MENTIONS_KEY, PLACES_KEY, UNRESOLVED
+from afstudy.schemas import load_checked
 from afstudy.units import ArticleDoc, DocLayout, Unit, doc_layout
 
-QUOTE_RULES_FILE: Path = DATA_DIR / "quotes.yaml"
 DASHES = ("- ", "– ", "— ")
 ADJUNCT_PREPOSITIONS = frozenset({"to", "on", "in", "at", "during", "after", "before", "from", "with", "for", "about", "ahead", "amid", "while", "when", "via"})
 AUXILIARIES = frozenset({"is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could", "should", "may", "might", "must", "did", "does", "do", "shall", "'s", "’s", "’re", "'re", "’ll", "'ll"})
@@ -63,29 +62,16 @@ class QuoteRules:
 
 
 def load_quote_rules(path: str | Path = QUOTE_RULES_FILE) -> QuoteRules:
-    """Load and check ``data/quotes.yaml``."""
-    p = Path(path)
-    data = load_yaml_with_lines(p)
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        raise ConfigError(p, "expected a mapping with schema_version: 1")
+    """Load ``data/quotes.yaml``, checked against ``data/schemas/quotes.schema.json``
+    (errors name the file, line and key)."""
+    data = load_checked(path, "quotes").data
 
     def words_of(key: str) -> frozenset[str]:
-        value = data.get(key)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(p, f"'{key}' must be a list of strings")
-        return frozenset(v.lower() for v in value)
+        return frozenset(v.lower() for v in data[key])
 
     def mapping(key: str) -> dict[str, str]:
-        value = data.get(key)
-        if not isinstance(value, dict):
-            raise ConfigError(p, f"'{key}' must be a mapping")
-        return {str(k).lower(): str(v or "") for k, v in value.items()}
+        return {str(k).lower(): str(v or "") for k, v in data[key].items()}
 
-    numbers = {}
-    for key in ("min_indirect_words", "term_max_words"):
-        if not isinstance(data.get(key), int) or data[key] < 0:
-            raise ConfigError(p, f"'{key}' must be a non-negative integer")
-        numbers[key] = data[key]
     return QuoteRules(
         cues=words_of("cues"),
         object_cues=words_of("object_cues"),
@@ -101,7 +87,8 @@ def load_quote_rules(path: str | Path = QUOTE_RULES_FILE) -> QuoteRules:
         possessive_heads=words_of("possessive_heads"),
         anonymous_heads=mapping("anonymous_heads"),
         side_words=mapping("side_words"),
-        **numbers,
+        min_indirect_words=data["min_indirect_words"],
+        term_max_words=data["term_max_words"],
     )
 
 

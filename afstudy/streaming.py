@@ -10,13 +10,20 @@ are in temporary SQLite files in the system's temporary directory (``TMPDIR``;
 block, articles run inside spaCy memory zones, so the words first seen there leave
 spaCy's vocabulary afterwards. Output is byte-identical to the in-memory path whatever
 the batch size, number of processes or backend, because every article's rows are built
-and formatted as CSV by the same functions and appended in file order.
+and formatted as CSV by the same functions and appended in file order; warnings are
+collected in a temporary table and written sorted.
+
+Every table, ``rejects.csv``, ``warnings.csv`` and ``ignored.csv`` are staged as hidden
+temporary files and renamed into place together when the run ends (all or none, see
+:class:`afstudy.io.StagedOutputs`); the accounting of the corpus folder's entries is the
+one of :meth:`afstudy.corpus.CorpusPlan.accounting`, shared with ``afstudy parse``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import sys
 from collections import Counter
@@ -25,88 +32,78 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 from spacy.language import Language
 from tqdm import tqdm
 
 from afstudy.cleaning import Profiles
-from afstudy.corpus import CorpusPlan, Metadata, Reject, SeenTexts, plan_corpus, read_article, reject_rows
+from afstudy.corpus import MAX_ARTICLE_CHARS, Accounting, CorpusPlan, Metadata, Reject, RunWarning, SeenTexts, plan_corpus, read_article, reject_rows
 from afstudy.extraction import FRAME_HIT_COLUMNS, MENTION_COLUMNS, PLACE_COLUMNS, SENTENCE_COLUMNS, CandidateTally, actors_table, article_bundle, candidate_keys, label_counts, labels_table, process_articles
 from afstudy.gazetteer import Gazetteer
-from afstudy.io import write_csv
-from afstudy.parsing import LINE_COLUMNS, PARAGRAPH_COLUMNS, REJECT_COLUMNS, Article, iter_parsed, no_body_reject, parse_article
+from afstudy.io import StagedOutputs
+from afstudy.parsing import ARTICLE_COLUMNS, LINE_COLUMNS, PARAGRAPH_COLUMNS, REJECT_COLUMNS, Article, ignored_table, iter_parsed, no_body_reject, parse_article, parse_warnings, warnings_table
 from afstudy.quotes import QUOTE_COLUMNS, QuoteRules
+from afstudy.schemas import did_you_mean
+from afstudy.valuesets import ValueSets
 
 T = TypeVar("T")
 
 
 class TableWriter:
-    """A CSV table written row by row into a temporary file, renamed on success."""
+    """A CSV table written row by row into a staged temporary file (see
+    :class:`afstudy.io.StagedOutputs`), renamed into place with the run's other tables."""
 
-    def __init__(self, path: Path, columns: list[str] | None) -> None:
-        self.path = path
+    def __init__(self, outputs: StagedOutputs, name: str, columns: list[str]) -> None:
+        self.outputs = outputs
+        self.name = f"{name}.csv"
+        self.path = outputs.folder / self.name
         self.columns = columns
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.csv")
-        self.handle: IO[bytes] = open(self.tmp, "wb")
+        self.handle = outputs.open(self.name)
         self.rows = 0
-        if columns is not None:
-            self._write_header(columns)
-
-    def _write_header(self, columns: list[str]) -> None:
-        self.handle.write(csv_lines([dict(zip(columns, columns, strict=True))], columns))
+        self.outputs.write(self.name, self.handle, csv_lines([dict(zip(columns, columns, strict=True))], columns))
 
     def write_lines(self, data: bytes, rows: int, columns: list[str]) -> None:
-        """Append rows already formatted as UTF-8 CSV lines (see :func:`csv_lines`); the
-        header comes from the first rows when the table's columns were not known."""
-        if self.columns is None:
-            self.columns = columns
-            self._write_header(columns)
-        self.handle.write(data)
+        """Append rows already formatted as UTF-8 CSV lines (see :func:`csv_lines`)."""
+        if columns != self.columns and rows:
+            raise ValueError(f"{self.path}: rows with columns {columns}, the table has {self.columns}")
+        self.outputs.write(self.name, self.handle, data)
         self.rows += rows
-
-    def close(self, ok: bool) -> None:
-        """Finish: rename into place when ``ok``, else delete the temporary file."""
-        self.handle.close()
-        if ok:
-            if self.columns is None:
-                raise ValueError(f"{self.path}: no columns known for an empty table")
-            os.chmod(self.tmp, 0o644)
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
 
 
 @dataclass
 class Summary:
-    """What a streaming run did."""
+    """What a streaming run did: the accounting of the folder's entries and the rows
+    written per table."""
 
-    files_in: int = 0
-    processed: int = 0
-    rejected: int = 0
+    accounting: Accounting = field(default_factory=Accounting)
     rows: dict[str, int] = field(default_factory=dict)
 
     @property
+    def files_in(self) -> int:
+        """Entries of the corpus folder."""
+        return self.accounting.entries
+
+    @property
+    def processed(self) -> int:
+        """Articles processed."""
+        return self.accounting.processed
+
+    @property
+    def rejected(self) -> int:
+        """Entries rejected."""
+        return self.accounting.rejected
+
+    @property
+    def ignored(self) -> int:
+        """Entries ignored."""
+        return self.accounting.ignored
+
+    @property
     def reconciles(self) -> bool:
-        """True when every input file is either processed or rejected."""
-        return self.files_in == self.processed + self.rejected
-
-
-class Tables:
-    """The incremental writers of one run (a context manager: all or nothing)."""
-
-    def __init__(self, out: Path, names: dict[str, list[str] | None]) -> None:
-        self.writers = {name: TableWriter(out / f"{name}.csv", cols) for name, cols in names.items()}
-
-    def __enter__(self) -> Tables:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        for w in self.writers.values():
-            w.close(ok=kind is None)
+        """True when every entry is processed, rejected or ignored."""
+        return self.accounting.reconciles
 
 
 def _bar_disabled(progress: bool | None) -> bool | None:
@@ -119,7 +116,7 @@ def _articles_with_progress(items: Iterator[Article | Reject], total: int, rejec
     for item in items:
         if isinstance(item, Reject):
             rejects.append(item)
-            if item.stage != "metadata" and item.reason != "missing_file":
+            if item.stage != "metadata" and item.entry and item.reason != "duplicate_name":
                 bar.update(1)
             continue
         bar.update(1)
@@ -142,12 +139,19 @@ class ArticleResult:
     rows: dict[str, int] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     article_id: str = ""
+    outlet_id: str = ""
     labels: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     candidates: list[tuple[str, str]] = field(default_factory=list)  # (text, source)
+    # set by cluster workers only (the local run checks these where it reads): the text's
+    # duplicate digest and content-line hashes, and the warnings of reading and parsing
+    dup_digest: str = ""
+    fingerprint: tuple[int, ...] = ()
+    read_warnings: list[RunWarning] = field(default_factory=list)
+    parse_warnings: list[RunWarning] = field(default_factory=list)
 
 
 TABLE_COLUMNS: dict[str, list[str] | None] = {
-    "articles": None, "paragraphs": PARAGRAPH_COLUMNS, "lines": LINE_COLUMNS, "sentences": SENTENCE_COLUMNS,
+    "articles": ARTICLE_COLUMNS, "paragraphs": PARAGRAPH_COLUMNS, "lines": LINE_COLUMNS, "sentences": SENTENCE_COLUMNS,
     "mentions": MENTION_COLUMNS, "places": PLACE_COLUMNS, "quotes": QUOTE_COLUMNS, "frame_hits": FRAME_HIT_COLUMNS,
 }
 
@@ -171,6 +175,7 @@ def article_result(file: str, sha256: str, bundle: dict[str, list[dict[str, Any]
         result.csv[name], result.rows[name], result.columns[name] = csv_lines(rows, columns), len(rows), columns
     result.labels = label_counts(bundle["mentions"])
     result.article_id = str(bundle["articles"][0]["article_id"])
+    result.outlet_id = str(bundle["articles"][0]["outlet_id"])
     result.candidates = candidate_keys(bundle["candidates"])
     return result
 
@@ -187,6 +192,8 @@ def extract_to_dir(
     progress: bool | None = None,
     client: Any = None,
     settings: dict[str, str | None] | None = None,
+    value_sets: ValueSets | None = None,
+    max_chars: int = MAX_ARTICLE_CHARS,
 ) -> Summary:
     """Parse and extract a corpus folder, writing every table incrementally into ``out_dir``.
 
@@ -195,35 +202,55 @@ def extract_to_dir(
     from ``settings`` (spacy_model, gazetteer, frames, quote_rules, outlets paths) and
     send back CSV lines; results are appended in file order and duplicate texts are
     rejected here, so the output is the same bytes as the local run.
+
+    Every table (with its header, also when no article is processed), ``rejects.csv``,
+    ``warnings.csv`` and ``ignored.csv`` are written through temporary files and renamed
+    into place together at the end: a failed run leaves the earlier outputs as they
+    were, and no temporary file.
     """
-    out = Path(out_dir)
     gazetteer: Gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
     rejects: list[Reject] = []
     labels: Counter[tuple[str, str, str, str]] = Counter()
     candidates = CandidateTally()
-    with plan_corpus(folder) as plan:
-        summary = Summary(files_in=plan.n_files)
+    with plan_corpus(folder, value_sets=value_sets, max_chars=max_chars) as plan, StagedOutputs(out_dir) as outputs:
+        summary = Summary()
+        # outlets the gazetteer lacks become media actors (named as the metadata names them)
+        outlets = {o: n for o, n in plan.outlets().items() if o not in gazetteer.actors}
+        added = set(nlp.get_pipe("afstudy_actors").add_outlets(outlets))
         if client is None:
             articles = _articles_with_progress(iter_parsed(plan, profiles), plan.n_planned, rejects, progress)
             results = _local_results(nlp, articles, gazetteer, quote_rules, batch_size, n_process)
         else:
-            results = _cluster_results(client, plan, rejects, batch_size, settings or {}, progress)
-        with Tables(out, TABLE_COLUMNS) as tables:
-            for result in results:
-                if result.reject is not None:
-                    rejects.append(result.reject)
-                    continue
-                summary.processed += 1
-                for name, data in result.csv.items():
-                    tables.writers[name].write_lines(data, result.rows[name], result.columns[name])
-                labels.update(result.labels)
-                candidates.add_article(result.article_id, result.candidates)
-            summary.rows = {name: w.rows for name, w in tables.writers.items()}
-        summary.rejected = sum(1 for name in {r.file for r in rejects} if plan.listed(name))
-    write_csv(_rejects_frame(rejects), out / "rejects.csv")
-    write_csv(actors_table(gazetteer), out / "actors.csv")
-    write_csv(labels_table(labels), out / "labels.csv")
-    write_csv(candidates.table(), out / "candidates.csv")
+            cluster_settings = {**(settings or {}), "max_chars": str(max_chars), "outlets_added": json.dumps(outlets, sort_keys=True)}
+            results = _cluster_results(client, plan, rejects, batch_size, cluster_settings, progress)
+        writers = {name: TableWriter(outputs, name, cols or []) for name, cols in TABLE_COLUMNS.items()}
+        processed = 0
+        for result in results:
+            if result.reject is not None:
+                rejects.append(result.reject)
+                continue
+            processed += 1
+            for name, data in result.csv.items():
+                writers[name].write_lines(data, result.rows[name], result.columns[name])
+            labels.update(result.labels)
+            candidates.add_article(result.article_id, result.candidates)
+            if result.outlet_id in added:
+                actor = gazetteer.actors[result.outlet_id]
+                known = sorted(a.id for a in gazetteer.actors.values() if a.type == "media" and a.id not in added)
+                plan.warnings.add([RunWarning(
+                    result.file, "extract", "outlet_not_in_gazetteer",
+                    f"outlet_id {result.outlet_id!r} is not an actor of {gazetteer.path.name}: added for this run as a media actor named "
+                    f"{actor.name!r} (curate it into the gazetteer to keep it){did_you_mean(result.outlet_id, known)}",
+                )])
+        summary.rows = {name: w.rows for name, w in writers.items()}
+        outputs.write_frame("rejects.csv", _rejects_frame(rejects))
+        outputs.write_frame("actors.csv", actors_table(gazetteer))
+        outputs.write_frame("labels.csv", labels_table(labels))
+        outputs.write_frame("candidates.csv", candidates.table())
+        outputs.write_frame("warnings.csv", warnings_table(list(plan.warnings)))
+        outputs.write_frame("ignored.csv", ignored_table(list(plan.ignored())))
+        summary.accounting = plan.accounting(processed, rejects)
+        outputs.commit()
     return summary
 
 
@@ -261,6 +288,9 @@ def _worker_state(settings: dict[str, str | None]) -> tuple[Language, QuoteRules
     key = tuple(sorted(settings.items()))
     if key not in _WORKER_STATE:
         nlp = build_pipeline(settings.get("spacy_model"), settings.get("gazetteer"), settings.get("frames"))
+        nlp.max_length = max(nlp.max_length, int(settings.get("max_chars") or 0))
+        if settings.get("outlets_added"):
+            nlp.get_pipe("afstudy_actors").add_outlets(json.loads(settings["outlets_added"] or "{}"))
         rules = load_quote_rules(settings["quote_rules"]) if settings.get("quote_rules") else load_quote_rules()
         profiles = load_profiles(settings["outlets"]) if settings.get("outlets") else load_profiles()
         _WORKER_STATE[key] = (nlp, rules, profiles)
@@ -280,24 +310,33 @@ def warm_up(client: Any, settings: dict[str, str | None]) -> None:
 
 def process_files(items: list[tuple[Path, Metadata]], settings: dict[str, str | None]) -> list[ArticleResult]:
     """Run on a cluster worker: read, clean, parse and extract a chunk of files; one
-    result per file, in order (decode and no-body rejects included)."""
+    result per file, in order (decode and no-body rejects included). A file that was
+    read carries its duplicate digest, content-line hashes and warnings, which the
+    client checks and records in file order."""
     nlp, rules, profiles = _worker_state(settings)
     gazetteer = nlp.get_pipe("afstudy_actors").gazetteer
+    max_chars = int(settings.get("max_chars") or MAX_ARTICLE_CHARS)
     results: list[ArticleResult] = []
+    read: list[tuple[int, Article]] = []
     articles: list[Article] = []
     slots: list[int] = []
     for path, meta in items:
-        raw = read_article(path, meta)
+        raw = read_article(path, meta, max_chars=max_chars)
         if isinstance(raw, Reject):
-            results.append(ArticleResult(path.name, reject=raw))
+            results.append(ArticleResult(meta.file, reject=raw))
             continue
         article = parse_article(raw, profiles)
-        results.append(ArticleResult(path.name, raw.sha256, reject=no_body_reject(article)))
+        read.append((len(results), article))
+        results.append(ArticleResult(meta.file, raw.sha256, reject=no_body_reject(article)))
         if results[-1].reject is None:
             articles.append(article)
             slots.append(len(results) - 1)
     for slot, result in zip(slots, _local_results(nlp, articles, gazetteer, rules, batch_size=len(articles) or 1, n_process=1), strict=True):
         results[slot] = result
+    for slot, article in read:
+        result = results[slot]
+        result.dup_digest, result.fingerprint = article.raw.dup_digest, article.raw.fingerprint
+        result.read_warnings, result.parse_warnings = list(article.raw.warnings), parse_warnings(article, profiles)
     return results
 
 
@@ -315,8 +354,9 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def _cluster_results(client: Any, plan: CorpusPlan, rejects: list[Reject], batch_size: int, settings: dict[str, str | None], progress: bool | None) -> Iterator[ArticleResult]:
     """Results of every file from the cluster, in file order, with at most two chunks per
-    worker in flight; a text seen before becomes a duplicate_text reject."""
-    rejects.extend(plan.metadata_rejects)
+    worker in flight; a text seen before becomes a duplicate_text reject, and warnings
+    are recorded as the local run records them."""
+    rejects.extend(plan.before_reading())
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     seen = SeenTexts()
     bar = tqdm(total=plan.n_planned, unit="file", disable=_bar_disabled(progress), file=sys.stderr, desc="afstudy extract")
@@ -324,25 +364,35 @@ def _cluster_results(client: Any, plan: CorpusPlan, rejects: list[Reject], batch
     def ordered(chunk_results: list[ArticleResult], paths: dict[str, Path]) -> Iterator[ArticleResult]:
         for result in chunk_results:
             bar.update(1)
-            repeat = seen.repeat_reject(paths[result.file], result.sha256) if result.sha256 else None
-            yield ArticleResult(result.file, reject=repeat) if repeat else result
+            if result.dup_digest:  # the file was read
+                plan.warnings.add(result.read_warnings)
+                found = seen.check(result.file, paths[result.file], result.dup_digest, result.fingerprint)
+                if isinstance(found, Reject):
+                    yield ArticleResult(result.file, reject=found)
+                    continue
+                if found is not None:
+                    plan.warnings.add([found])
+                plan.warnings.add(result.parse_warnings)
+            yield result
 
     pending: list[tuple[Any, dict[str, Path]]] = []
-    for chunk in chunked(plan.files(), batch_size):
-        for _, meta in chunk:
-            if isinstance(meta, Reject):
-                bar.update(1)
-                rejects.append(meta)
-        todo = [(plan.root / name, meta) for name, meta in chunk if not isinstance(meta, Reject)]
-        if todo:
-            pending.append((client.submit(process_files, todo, settings, pure=False), {p.name: p for p, _ in todo}))
-        if len(pending) >= 2 * workers:
-            future, paths = pending.pop(0)
+    try:
+        for chunk in chunked(plan.planned(), batch_size):
+            for _, _, meta in chunk:
+                if isinstance(meta, Reject):
+                    bar.update(1)
+                    rejects.append(meta)
+            todo = [(path, meta) for _, path, meta in chunk if isinstance(meta, Metadata)]
+            if todo:
+                pending.append((client.submit(process_files, todo, settings, pure=False), {m.file: p for p, m in todo}))
+            if len(pending) >= 2 * workers:
+                future, paths = pending.pop(0)
+                yield from ordered(future.result(), paths)
+        for future, paths in pending:
             yield from ordered(future.result(), paths)
-    for future, paths in pending:
-        yield from ordered(future.result(), paths)
-    bar.close()
-    seen.close()
+    finally:
+        bar.close()
+        seen.close()
     rejects.extend(plan.missing)
 
 

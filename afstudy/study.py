@@ -25,13 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from afstudy.errors import AfstudyError
-from afstudy.paths import DATA_DIR, GOLD_DIR, PROJ_ROOT, SEEDS_DIR
+from afstudy.paths import ACTORS_FILE, DATA_DIR, FRAMES_FILE, GOLD_DIR, OUTLETS_FILE, PROJ_ROOT, QUOTE_RULES_FILE, SEEDS_DIR, VALUE_SETS_FILE
 
-OUTLETS_FILE: Path = DATA_DIR / "outlets.yaml"
-ACTORS_FILE: Path = DATA_DIR / "actors.yaml"
-QUOTES_FILE: Path = DATA_DIR / "quotes.yaml"
-FRAMES_FILE: Path = DATA_DIR / "frames.yaml"
-VALUE_SETS_FILE: Path = DATA_DIR / "value_sets.yaml"
 VALIDATION_DIR: Path = DATA_DIR / "validation"
 GOLD_TABLES: tuple[str, ...] = ("line_roles", "mentions", "quotes", "frames", "places")
 STAGES: tuple[str, ...] = ("corpus", "actors", "quotes", "cooccurrence", "framing", "validation")
@@ -44,7 +39,7 @@ class Curated:
 
     outlets: Path = OUTLETS_FILE
     actors: Path = ACTORS_FILE
-    quotes: Path = QUOTES_FILE
+    quotes: Path = QUOTE_RULES_FILE
     frames: Path = FRAMES_FILE
     value_sets: Path = VALUE_SETS_FILE
 
@@ -190,7 +185,7 @@ def make_study(
     curated = Curated(
         outlets=_path(outlets_file, base) or OUTLETS_FILE,
         actors=_path(gazetteer_file, base) or ACTORS_FILE,
-        quotes=_path(quote_rules_file, base) or QUOTES_FILE,
+        quotes=_path(quote_rules_file, base) or QUOTE_RULES_FILE,
         frames=_path(lexicon_file, base) or FRAMES_FILE,
         value_sets=_path(value_sets_file, base) or VALUE_SETS_FILE,
     )

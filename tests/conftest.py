@@ -40,7 +40,7 @@ def metadata_row(file: str, **overrides: str) -> dict[str, str]:
         "headline": "",
         "published": "2019-02-05",
         "date_precision": "day",
-        "event": "test_event",
+        "event": "intra_afghan_moscow_2019",  # a value-set event (data/value_sets.yaml) dated 2019-02-05
         "event_date": "2019-02-05",
         "evidence": "hand-built test case",
     }

@@ -118,14 +118,17 @@ def test_crlf_bom_and_cp1252_articles_parse_like_utf8(make_corpus: CorpusBuilder
     assert enc == {"utf8.txt": ("utf-8", False), "crlf_bom.txt": ("utf-8", True), "cp1252.txt": ("cp1252-fallback", False)}
 
 
+NUMBERS = "  body_min_words: 8\n  standfirst_min_words: 12\n  subheading_max_words: 10\n  standfirst_overlap: 0.6\n  repeat_window: 3\n"
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
         ("schema_version: 1\ngeneric: [unclosed\n", "YAML syntax error"),
         ("schema_version: 2\ngeneric: {}\n", "unsupported schema_version"),
-        ("schema_version: 1\noutlets: {}\n", "missing 'generic' rules"),
-        ("schema_version: 1\ngeneric:\n  remove:\n    - reason: nonsense\n      patterns: ['x']\n", "unknown reason 'nonsense'"),
-        ("schema_version: 1\ngeneric:\n  remove:\n    - reason: widget\n      patterns: ['(unclosed']\n", "bad regular expression"),
+        ("schema_version: 1\noutlets: {}\n", "missing required key 'generic'"),
+        ("schema_version: 1\ngeneric:\n" + NUMBERS + "  remove:\n    - reason: nonsense\n      patterns: ['x']\n", r"generic\.remove\[0\]\.reason: 'nonsense' is not one of"),
+        ("schema_version: 1\ngeneric:\n" + NUMBERS + "  remove:\n    - reason: widget\n      patterns: ['(unclosed']\n", "bad regular expression"),
     ],
 )
 def test_malformed_profiles_are_clear_errors(tmp_path: Path, yaml_text: str, message: str) -> None:
@@ -138,6 +141,6 @@ def test_malformed_profiles_are_clear_errors(tmp_path: Path, yaml_text: str, mes
 
 def test_yaml_errors_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "outlets.yaml"
-    path.write_text("schema_version: 1\ngeneric:\n  remove:\n    - reason: widget\n      patterns: ['(unclosed']\n")
-    with pytest.raises(ConfigError, match=r"outlets\.yaml:4: bad regular expression"):
+    path.write_text("schema_version: 1\ngeneric:\n" + NUMBERS + "  remove:\n    - reason: widget\n      patterns: ['(unclosed']\n")
+    with pytest.raises(ConfigError, match=r"outlets\.yaml:10: generic\.remove\[0\]\.patterns\[0\]: bad regular expression"):
         load_profiles(path).for_outlet("x")

@@ -12,11 +12,13 @@ from afstudy.paths import SEEDS_DIR
 from afstudy.schema import column_problems, load_dictionary
 
 
-def test_parse_writes_the_four_documented_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_parse_writes_the_six_documented_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["parse", str(SEEDS_DIR), "--out", str(tmp_path)]) == 0
-    assert "5 articles processed, 0 rejected (5 inputs)" in capsys.readouterr().out
+    summary = "afstudy parse: 7 entries in = 5 processed + 0 rejected + 2 ignored; 0 warnings; 5 articles, 93 paragraphs, 261 lines"
+    assert capsys.readouterr().out.splitlines()[0] == summary
     dictionary = load_dictionary()
-    for table in ("articles", "paragraphs", "lines", "rejects"):
+    assert read_csv(tmp_path / "ignored.csv")[["entry", "rule"]].values.tolist() == [["SHA256SUMS", "ignored_extension"], ["metadata.csv", "metadata_file"]]
+    for table in ("articles", "paragraphs", "lines", "rejects", "warnings", "ignored"):
         frame = read_csv(tmp_path / f"{table}.csv")
         assert column_problems(frame, dictionary[table]) == [], table
     lines = read_csv(tmp_path / "lines.csv")

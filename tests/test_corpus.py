@@ -134,8 +134,11 @@ def test_repeated_files_and_article_ids_in_the_metadata_are_caught(make_corpus: 
     assert "metadata.csv:4" in reject.message and "second row for file 'a.txt'" in reject.message
     assert [a.meta.article_id for a in corpus.articles] == ["test-b"]  # two rows for a.txt: which one holds is unknown
     folder = make_corpus({"a.txt": ARTICLE, "b.txt": other}, [metadata_row("a.txt"), metadata_row("b.txt", article_id="test-a")])
-    with pytest.raises(InputError, match="article_id 'test-a' is used by more than one row"):
-        read_corpus(folder)
+    corpus = read_corpus(folder)  # a repeated article_id rejects the later row only
+    assert [a.meta.file for a in corpus.articles] == ["a.txt"]
+    (reject,) = corpus.rejects
+    assert (reject.file, reject.reason) == ("b.txt", "bad_metadata")
+    assert "metadata.csv:3: article_id 'test-a' of 'b.txt' is already used by 'a.txt' (line 2)" in reject.message
 
 
 def test_metadata_that_is_not_utf8_names_the_byte(make_corpus: CorpusBuilder) -> None:

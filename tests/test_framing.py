@@ -78,10 +78,10 @@ def test_terms_patterns_excludes_and_overlaps(toy_nlp: spacy.language.Language) 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("schema_version: 1\ndimensions: []\n", "'dimensions' must be a non-empty list"),
-        ("schema_version: 1\ndimensions:\n  - {id: a, name: A, terms: [x]}\n  - {id: a, name: B, terms: [y]}\n", r"frames\.yaml:4: duplicate dimension id 'a' \(first at line 3\)"),
+        ("schema_version: 1\ndimensions: []\n", r"frames\.yaml:2: dimensions: must not be empty"),
+        ("schema_version: 1\ndimensions:\n  - {id: a, name: A, terms: [x]}\n  - {id: a, name: B, terms: [y]}\n", r"frames\.yaml:4: dimensions\[1\]\.id: duplicate dimension id 'a' \(first at line 3\)"),
         ("schema_version: 1\ndimensions:\n  - {id: a, name: A}\n", "has neither terms nor patterns"),
-        ("schema_version: 1\ndimensions:\n  - {id: a, name: A, terms: [x, 3]}\n", "'terms' must be a list of non-empty strings"),
+        ("schema_version: 1\ndimensions:\n  - {id: a, name: A, terms: [x, 3]}\n", r"frames\.yaml:3: dimensions\[0\]\.terms\[1\]: 3 is not of type 'string'"),
     ],
 )
 def test_malformed_lexicons_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -93,9 +93,9 @@ def test_malformed_lexicons_are_clear_errors(tmp_path: Path, text: str, message:
 
 def test_a_bad_token_pattern_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "frames.yaml"
-    path.write_text("schema_version: 1\ndimensions:\n  - {id: a, name: A, patterns: [[{NOPE: x}]]}\n")
+    path.write_text("schema_version: 1\ndimensions:\n  - {id: a, name: A, patterns: [[{LOWER: x, OP: '?', LENGTH: {'=~': 2}}]]}\n")
     nlp = spacy.blank("en")
-    with pytest.raises(ConfigError, match="dimension 'a': bad token pattern 1"):
+    with pytest.raises(ConfigError, match=r"frames\.yaml:3: dimensions\[0\]\.patterns\[0\]\[0\]\.LENGTH\['=~'\]: unknown key '=~'"):
         nlp.add_pipe("afstudy_frames", config={"lexicon_path": str(path)})
 
 

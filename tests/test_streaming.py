@@ -24,7 +24,7 @@ def run(corpus: Path, out: Path, *extra: str) -> None:
 
 def same_tables(a: Path, b: Path) -> None:
     names = sorted(p.name for p in a.glob("*.csv"))
-    assert names == sorted(p.name for p in b.glob("*.csv")) and len(names) == 12
+    assert names == sorted(p.name for p in b.glob("*.csv")) and len(names) == 14  # with warnings.csv and ignored.csv
     _, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
     assert mismatch == [] and errors == []
 
@@ -88,7 +88,7 @@ def bad_corpus(tmp_path: Path) -> Path:
     (corpus / "905_headline_only.txt").write_text("Just a headline\n")
     with open(corpus / "metadata.csv", "a", encoding="utf-8") as handle:
         for name in ("900_empty.txt", "901_binary.txt", "902_undecodable.txt", "904_copy.txt", "905_headline_only.txt", "906_missing.txt"):
-            handle.write(f"{name},x-{name[:3]},X,x,independent,H,,none,e,2020-01-01,test\n")
+            handle.write(f"{name},x-{name[:3]},X,x,independent,H,,none,intra_afghan_moscow_2019,2019-02-05,test\n")
     return corpus
 
 
@@ -100,7 +100,7 @@ BAD_REASONS = {
 
 def test_bad_files_are_rejected_one_by_one_and_counts_reconcile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(bad_corpus(tmp_path), tmp_path / "out")
-    assert "11 files in = 5 processed + 6 rejected" in capsys.readouterr().out
+    assert "13 entries in = 5 processed + 6 rejected + 2 ignored; 1 metadata row without a file; 2 warnings (1 headline_mismatch, 1 unknown_outlet; see warnings.csv)" in capsys.readouterr().out
     rejects = read_csv(tmp_path / "out" / "rejects.csv").set_index("file")["reason"].to_dict()
     assert rejects == BAD_REASONS
     assert len(read_csv(tmp_path / "out" / "articles.csv")) == 5
@@ -111,5 +111,42 @@ def test_dask_workers_reject_the_same_bad_files_with_the_same_bytes(tmp_path: Pa
     corpus = bad_corpus(tmp_path)
     run(corpus, tmp_path / "local")
     run(corpus, tmp_path / "dask", "--workers", "2", "--batch-size", "3")
-    assert capsys.readouterr().out.count("11 files in = 5 processed + 6 rejected") == 2
+    assert capsys.readouterr().out.count("13 entries in = 5 processed + 6 rejected + 2 ignored; 1 metadata row without a file") == 2
     same_tables(tmp_path / "local", tmp_path / "dask")
+
+
+def messy_corpus(tmp_path: Path) -> Path:
+    """The seeds plus inputs that give warnings and ignored entries: a stray Latin-1 byte, a
+    near duplicate, a copy with trailing blank lines, an NFD name, an unknown outlet, and
+    entries that are not inputs."""
+    import unicodedata
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS_DIR, corpus)
+    seed = (corpus / "000_dfbb3eb3cbe132e1.txt").read_bytes()
+    at = seed.index(b"\n\n", 2000) + 2
+    (corpus / "910_mixed.txt").write_bytes(seed[:at].replace(b"Taliban", b"Taleban", 1) + b"Caf\xe9 talk. " + seed[at:])
+    (corpus / "911_copy.txt").write_bytes((corpus / "001_795024dda146d0ce.txt").read_bytes() + b"\n\n\n")
+    near = (corpus / "002_f1c8ba5a008cafed.txt").read_text(encoding="utf-8").replace("Moscow", "the Russian capital", 1)
+    (corpus / "912_near.txt").write_text(near, encoding="utf-8")
+    (corpus / unicodedata.normalize("NFD", "913_café.txt")).write_text("Envoys Meet\n\nDelegates from the Taliban met Russian officials in Moscow on Friday.\n", encoding="utf-8")
+    (corpus / "notes.md").write_text("x")
+    (corpus / "sub").mkdir()
+    with open(corpus / "metadata.csv", "a", encoding="utf-8") as handle:
+        for n, name in enumerate(("910_mixed.txt", "911_copy.txt", "912_near.txt", unicodedata.normalize("NFC", "913_café.txt"))):
+            handle.write(f"{name},m-{n},X,{'rfer1' if n == 3 else 'rferl'},independent,,,none,moscow_taliban_visit_2021,2021-01-28,test\n")
+    return corpus
+
+
+def test_warnings_and_ignored_entries_are_the_same_bytes_on_every_backend(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("dask.distributed")
+    corpus = messy_corpus(tmp_path)
+    run(corpus, tmp_path / "local")
+    run(corpus, tmp_path / "two", "--batch-size", "1", "--n-process", "2")
+    run(corpus, tmp_path / "dask", "--workers", "2", "--batch-size", "2")
+    out = capsys.readouterr().out
+    assert out.count("13 entries in = 8 processed + 1 rejected + 4 ignored") == 3
+    same_tables(tmp_path / "local", tmp_path / "two")
+    same_tables(tmp_path / "local", tmp_path / "dask")
+    codes = sorted(read_csv(tmp_path / "local" / "warnings.csv")["code"])
+    assert codes == ["mixed_encoding", "name_normalised", "near_duplicate", "near_duplicate", "outlet_not_in_gazetteer", "unknown_outlet"]  # 910 is also near 000

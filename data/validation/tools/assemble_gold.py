@@ -1,7 +1,7 @@
 """Assemble the validation gold from the coders' checked sheets.
 
-``gold/`` is the primary coding of every text (coders a-d, each a disjoint set of files);
-``gold_second/`` is the independent second coding of 12 texts (coder e), used only to
+``gold/`` is the primary coding of every text (coders a-d for the first batch, f-i for the second, each a disjoint set of files);
+``gold_second/`` is the independent second coding of 12 texts of each batch (coders e and j), used only to
 measure agreement. Both are in the seeds' gold formats (docs/codebook.md).
 Usage: python data/validation/tools/assemble_gold.py
 """
@@ -12,8 +12,8 @@ import csv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PRIMARY = ("coder_a", "coder_b", "coder_c", "coder_d")
-SECOND = ("coder_e",)
+PRIMARY = ("coder_a", "coder_b", "coder_c", "coder_d", "coder_f", "coder_g", "coder_h", "coder_i")
+SECOND = ("coder_e", "coder_j")
 TABLES = ("line_roles", "mentions", "quotes")
 
 

@@ -37,7 +37,7 @@ ROLES = {"headline": {"headline", "standfirst"}, "byline": {"byline", "dateline"
 REASONS = {"blank", "navigation", "widget", "login", "donation", "related_links", "loading", "page_stamp", "credit", "footer", "duplicate_caption", "duplicate_line", "self_description"}
 HOWS = {"name", "alias", "surname", "descriptor", "label", "metonym"}
 KINDS = {"direct", "partial", "indirect", "term"}
-OPEN_MARKS, CLOSE_MARKS = "“\"‘'`", "”\"’'`"
+OPEN_MARKS, CLOSE_MARKS = "“\"‘'`«", "”\"’'`»"
 PROVISIONAL = re.compile(r"new:[a-z0-9_]+")
 
 
