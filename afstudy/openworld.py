@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc, Span
 
@@ -58,10 +58,11 @@ class Provisional:
     side: str
     evidence: str
     surname: str = ""
+    roles: tuple[str, ...] = ()  # the role words that introduced it ("spokesman", "ambassador")
 
     def as_dict(self) -> dict[str, str]:
         """A plain mapping (kept in ``doc.user_data``)."""
-        return {"id": self.id, "name": self.name, "type": self.type, "side": self.side, "evidence": self.evidence}
+        return {"id": self.id, "name": self.name, "type": self.type, "side": self.side, "evidence": self.evidence, "roles": " ".join(self.roles)}
 
 
 def slug(name: str) -> str:
@@ -78,7 +79,10 @@ def is_provisional_id(actor_id: str) -> bool:
 class OpenWorld:
     """Finds provisional actors in a Doc whose gazetteer mentions are already chosen."""
 
-    def __init__(self, rules: OpenWorldRules, titles: Iterable[str], actor_side: dict[str, str], actor_type: dict[str, str], stop_words: frozenset[str]) -> None:
+    def __init__(
+        self, rules: OpenWorldRules, titles: Iterable[str], actor_side: dict[str, str], actor_type: dict[str, str], stop_words: frozenset[str],
+        person_names: dict[tuple[str, str], str] | None = None,
+    ) -> None:
         """``actor_side`` and ``actor_type`` map gazetteer (and provisional) ids to their side
         on the article's date and their type; ``side_words`` map words to actor ids."""
         self.rules = rules
@@ -86,6 +90,7 @@ class OpenWorld:
         self.actor_side = actor_side
         self.actor_type = actor_type
         self.stop = stop_words
+        self.person_names = person_names or {}  # (first word, last word) of a listed person's two-word name -> its id
 
     # -- name runs --------------------------------------------------------------------
     def _is_name_token(self, text: str) -> bool:
@@ -122,7 +127,8 @@ class OpenWorld:
             span = mentions.get(k)
             if span is not None and self.actor_type.get(span.label_) == "person":
                 break
-            if t.is_space or t.text in (".", ";", ":", "!", "?", "(", ")", "“", "”", '"') or t.lower_ in self.rules.speech_verbs or t.lower_ in ("and", "or", "but", "which", "who", "that", "with", "by", "after", "before", "when", "while"):
+            title_and = t.lower_ == "and" and k >= 1 and doc[k - 1].text[:1].isupper() and doc[k + 1].text[:1].isupper()  # "Commerce and Industry Minister"
+            if t.is_space or t.text in (".", ";", ":", "!", "?", "(", ")", "“", "”", '"') or t.lower_ in self.rules.speech_verbs or (t.lower_ in ("and", "or", "but", "which", "who", "that", "with", "by", "after", "before", "when", "while") and not title_and):
                 break
             out.append(k)
             k -= 1
@@ -234,8 +240,19 @@ class OpenWorld:
             if kind is None:
                 continue
             what, phrase = kind
+            known = self.person_names.get((doc[start].text, doc[end - 1].text)) if end - start == 3 else None
+            if known is not None and what == "person":  # "Ajit K Doval", "Shavkat Miromonovich Mirziyoyev": a listed person with a middle name or initial
+                span = Span(doc, start, end, label=known, kb_id="name")
+                spans.append(span)
+                covered.update(range(start, end))
+                by_token.update({k: span for k in range(start, end)})
+                continue
             name = doc[start:end].text
             actor_id = slug(name)
+            if actor_id in found and not found[actor_id].side:  # a later introduction may say whose it is
+                side = self._side(doc, phrase + self._apposition(doc, end), what, by_token, on_byline, head_owner)
+                if side:
+                    found[actor_id] = replace(found[actor_id], side=side)
             if actor_id not in found:
                 phrase = phrase + self._apposition(doc, end)
                 side = self._side(doc, phrase, what, by_token, on_byline, head_owner)
@@ -243,7 +260,8 @@ class OpenWorld:
                 if not side and neighbour is not None:
                     side = self.actor_side.get(neighbour.label_, "")
                 person = what in ("person", "journalist")
-                found[actor_id] = Provisional(actor_id, name, "person" if person else "media", side, sentence_text(start), surname=doc[end - 1].text if person and end - start >= 2 else "")
+                roles = tuple(sorted({doc[k].lower_ for k in phrase if doc[k].lower_ in self.rules.role_words}))
+                found[actor_id] = Provisional(actor_id, name, "person" if person else "media", side, sentence_text(start), surname=doc[end - 1].text if person and end - start >= 2 else "", roles=roles)
             span = Span(doc, start, end, label=actor_id, kb_id="name")
             spans.append(span)
             covered.update(range(start, end))

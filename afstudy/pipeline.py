@@ -71,6 +71,19 @@ def head_owners(gazetteer: Gazetteer) -> dict[str, list[str]]:
     return out
 
 
+def person_name_ends(gazetteer: Gazetteer) -> dict[tuple[str, str], str]:
+    """(first word, last word) of every two-word name or alias of a listed person, where
+    that pair names one person only (what a name with a middle word or initial resolves to)."""
+    owners: dict[tuple[str, str], set[str]] = {}
+    for actor in gazetteer.actors.values():
+        if actor.type == "person":
+            for name in (*actor.names, *actor.aliases):
+                words = name.split()
+                if len(words) == 2:
+                    owners.setdefault((words[0], words[1]), set()).add(actor.id)
+    return {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
+
+
 def customize_tokenizer(nlp: Language) -> None:
     """Split "U.S.-Taliban" into "U.S.", "-", "Taliban" (spaCy keeps it as one token)."""
     infixes = list(nlp.Defaults.infixes or []) + EXTRA_INFIXES
@@ -164,6 +177,7 @@ class ActorFinder:
         self.patterns = gazetteer.patterns()
         self.open_world = gazetteer.open_world
         self._head_owners = head_owners(gazetteer)
+        self._person_names = person_name_ends(gazetteer)
         self._title_words = frozenset(w for t in gazetteer.titles for w in t.split())
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -461,7 +475,8 @@ class ActorFinder:
         return winners[0] if best >= 0 and len(winners) == 1 else UNRESOLVED
 
     def __call__(self, doc: Doc) -> Doc:
-        actor_cands, place_cands = self._classify(doc, self._candidates(doc))
+        cands = self._candidates(doc)
+        actor_cands, place_cands = self._classify(doc, self._inside_longer_names(doc, cands))
         chosen = self._select(actor_cands + [c for c, _ in place_cands])
         place_of = {id(c): cue for c, cue in place_cands}
         last_seen: dict[str, int] = {}
@@ -494,13 +509,29 @@ class ActorFinder:
         doc.spans[PLACES_KEY] = places
         return doc
 
+    def _inside_longer_names(self, doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+        """Leave out a multi-word name that is the tail of a longer proper name the gazetteer
+        does not know: "Security Council" in "the CSTO Collective Security Council" (the word
+        before it is capitalised, not a title, not sentence-initial and matched by nothing)."""
+        covered = {i for c in cands for i in range(c.start, c.end)}
+        kept = []
+        for c in cands:
+            prev = c.start - 1
+            if c.size >= 2 and set(c.kinds) <= {"name", "alias"} and prev >= 0 and prev not in covered and not doc[c.start].is_sent_start:
+                word = doc[prev]
+                if (word.text[:1].isupper() and word.text.isalpha() and not word.is_sent_start and word.text not in self._title_words
+                        and word.lower_ not in self.open_world.not_names | self.open_world.role_words and word.lower_ not in STOP_WORDS):
+                    continue
+            kept.append(c)
+        return kept
+
     def _add_provisional(self, doc: Doc, mentions: list[Span], places: list[Span]) -> list[Span]:
         """People and news organisations the gazetteer lacks (``afstudy.openworld``), kept in
         ``doc.user_data[PROVISIONAL_KEY]`` with their type and side."""
         on = doc_date(doc)
         sides = {a.id: a.side_on(on) for a in self.gazetteer.actors.values()}
         types = {a.id: a.type for a in self.gazetteer.actors.values()}
-        finder = OpenWorld(self.open_world, self.gazetteer.titles, sides, types, STOP_WORDS)
+        finder = OpenWorld(self.open_world, self.gazetteer.titles, sides, types, STOP_WORDS, self._person_names)
         bylines = {i for a, b in doc.user_data.get(BYLINE_KEY, []) for i in range(len(doc)) if a <= doc[i].idx < b}
         text = doc.text
 

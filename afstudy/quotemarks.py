@@ -7,8 +7,11 @@ import re
 
 DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT_DOUBLE = "“", "”", '"'
 SINGLE_OPEN, SINGLE_CLOSE, STRAIGHT_SINGLE = "‘", "’", "'"
-ANY_MARK = re.compile("[“\"‘']")
-DOUBLE_MARK = re.compile("[“”\"]")
+GUILLEMET_OPEN, GUILLEMET_CLOSE = "«", "»"
+DOUBLE_OPENERS = (DOUBLE_OPEN, STRAIGHT_DOUBLE, GUILLEMET_OPEN)
+DOUBLE_CLOSERS = {DOUBLE_OPEN: DOUBLE_CLOSE, STRAIGHT_DOUBLE: STRAIGHT_DOUBLE, GUILLEMET_OPEN: GUILLEMET_CLOSE}  # opening mark -> its own closing mark
+ANY_MARK = re.compile("[“\"‘'«]")
+DOUBLE_MARK = re.compile("[“”\"«»]")
 SINGLE_CLOSING_MARK = re.compile("[’']")
 DASHES = ("- ", "– ", "— ")  # a paragraph opening with a dash is a quote ("- We regret … - Lavrov said")
 
@@ -28,7 +31,7 @@ def _is_closing(text: str, i: int) -> bool:
 def find_segments(unit_text: str) -> list[tuple[int, int, str, str, bool]]:
     """Quoted spans of one unit: (start, end, open mark, close mark, is_unbalanced).
 
-    Double quotes (curly or straight) pair at the top level; single quotes pair only
+    Double quotes (curly, straight or guillemets « ») pair at the top level; single quotes pair only
     outside double quotes and never at an apostrophe ("It’s", "Taliban’s"). A quote
     still open at the end of the unit is closed there and flagged unbalanced; a pair of
     different styles (“… ") is flagged too. A unit that opens with a dash is a dash quote
@@ -47,18 +50,18 @@ def find_segments(unit_text: str) -> list[tuple[int, int, str, str, bool]]:
             break
         i = mark.start()
         ch = unit_text[i]
-        if ch in (DOUBLE_OPEN, STRAIGHT_DOUBLE) and _is_opening(unit_text, i):
+        if ch in DOUBLE_OPENERS and _is_opening(unit_text, i):
             j = i + 1
             while j < n:
                 found = DOUBLE_MARK.search(unit_text, j)
                 j = found.start() if found else n
-                if j == n or (unit_text[j] in (DOUBLE_CLOSE, STRAIGHT_DOUBLE) and _is_closing(unit_text, j)):
+                if j == n or (unit_text[j] in (DOUBLE_CLOSE, STRAIGHT_DOUBLE, GUILLEMET_CLOSE) and _is_closing(unit_text, j)):
                     break
-                if unit_text[j] == DOUBLE_OPEN and _is_opening(unit_text, j):
+                if unit_text[j] in (DOUBLE_OPEN, GUILLEMET_OPEN) and _is_opening(unit_text, j):
                     break
                 j += 1
-            if j < n and unit_text[j] in (DOUBLE_CLOSE, STRAIGHT_DOUBLE):
-                mismatch = (ch == DOUBLE_OPEN) != (unit_text[j] == DOUBLE_CLOSE)
+            if j < n and unit_text[j] in (DOUBLE_CLOSE, STRAIGHT_DOUBLE, GUILLEMET_CLOSE):
+                mismatch = unit_text[j] != DOUBLE_CLOSERS[ch]
                 out.append((i + 1, j, ch, unit_text[j], mismatch))
                 i = j + 1
             else:

@@ -38,6 +38,9 @@ QUOTE_COLUMNS = [
     "text", "kind", "cue", "speaker_text", "speaker_actor_id", "speaker_side", "is_anonymous", "is_unbalanced",
 ]
 
+NOUN_CUES = frozenset({"claim", "claims", "reports", "report", "says"})  # cue words that are also nouns
+DETERMINERS = frozenset({"the", "a", "an", "that", "this", "these", "those", "his", "her", "its", "their", "our", "such", "any", "no", "whose"})
+
 
 @dataclass(frozen=True)
 class QuoteRules:
@@ -215,11 +218,14 @@ class QuoteFinder:
         return i == first and self.layout.texts[i][:1].isupper()
 
     def _is_adjectival(self, i: int, sent: Span) -> bool:
-        """ "the officially announced contact": a cue used as an adjective."""
+        """ "the officially announced contact": a cue used as an adjective; "denies that
+        claim", "its reports": a cue word that is also a noun, after a determiner."""
         j = i - 1
         if j >= sent.start and self.lowers[j].endswith("ly"):
             j -= 1
-        return j >= sent.start and self.lowers[j] in ("the", "a", "an")
+        if j < sent.start:
+            return False
+        return self.lowers[j] in ("the", "a", "an") or (self.lowers[i] in NOUN_CUES and self.lowers[j] in DETERMINERS)
 
     def _content_start(self, cue_end: int, sent_end: int, cue_word: str) -> int:
         """First token of the reported clause after a cue (adjuncts and 'that' skipped)."""
@@ -337,7 +343,7 @@ class QuoteFinder:
             nxt = end + 1
             while nxt < sent.end and self.doc[nxt].text not in (",", ".", ";") and not self.doc[nxt].is_space:
                 nxt += 1
-            if self._mentions_in(end + 1, nxt) and self.doc[end + 1].lower_ not in self.rules.continuation_cues:
+            if self._mentions_in(end + 1, nxt) and self.doc[end + 1].lower_ not in self.rules.continuation_cues | self.rules.speaker_breaks:
                 end = nxt
         return self.speaker_from_phrase(cue_end, end), end
 
@@ -649,13 +655,13 @@ class QuoteFinder:
         return Speaker()
 
     def _cited_speaker(self, sent: Span, cue: int) -> Speaker | None:
-        """ "Tass cited X as saying": the speaker is X, not the agency; "X was quoted as
+        """ "Tass cited X as saying", "It quotes X as saying": the speaker is X, not the agency; "X was quoted as
         saying (by Y)": the speaker is X."""
         if cue - 1 < sent.start or self.lowers[cue - 1] != "as":
             return None
         for k in range(cue - 2, max(sent.start, cue - 16) - 1, -1):
             word = self.lowers[k]
-            if word in ("cited", "quoted", "citing", "quoting"):
+            if word in ("cited", "quoted", "citing", "quoting", "quotes", "cites"):
                 if k - 1 >= sent.start and self.lowers[k - 1] in ("was", "were", "is", "been"):
                     return self._speaker_before(sent, k - 1)  # "…, X was quoted as saying by Y."
                 speaker = self.speaker_from_phrase(k + 1, cue - 1)

@@ -67,6 +67,7 @@ class SpeakerResolver:
         self._persons = [m for m in self.mentions if self.is_person_id(m.label_)]
         self._person_ends = [m.end for m in self._persons]
         self.anonymous_by_head: dict[str, Speaker] = {}
+        self.anonymous_at: dict[str, int] = {}  # head word -> token of its last anonymous speaker
         self.quoted: list[tuple[int, Speaker]] = []  # (token, speaker) of every attributed quote, in token order
         self.outside_quotes = lambda token: True  # set by the quote finder: whether a token is outside quote marks
         self.statements: list[tuple[int, Speaker]] = []  # speakers whose cue was "said in a statement"
@@ -115,7 +116,7 @@ class SpeakerResolver:
         """Remember an attributed quote's speaker (what pronouns and "the statement" refer back to)."""
         if speaker.actor_id or speaker.is_anonymous:
             insort(self.quoted, (token, speaker), key=lambda t: t[0])
-            if "statement" in cue.lower() or "readout" in cue.lower():
+            if any(w in cue.lower() or w in speaker.text.lower() for w in ("statement", "readout")):  # "said in a statement", "according to a statement issued by X"
                 insort(self.statements, (token, speaker), key=lambda t: t[0])
 
     def _last_quoted(self, token: int, *, persons_only: bool) -> Speaker | None:
@@ -150,8 +151,13 @@ class SpeakerResolver:
             if k >= 0:
                 issuer = self.statements[k][1]
                 return Speaker(text=text, actor_id=issuer.actor_id, side=issuer.side, is_anonymous=issuer.is_anonymous, is_person=issuer.is_person)
-        if heads and (lowers[0] in INDEFINITE_OPENERS or lowers[0] in self.rules.anonymous_heads or lowers[0] == heads[0]):  # type: ignore[attr-defined]
+        named_person = any(self.is_person_id(m.label_) for m in resolved)
+        if heads and (lowers[0] in INDEFINITE_OPENERS or (lowers[0] in self.rules.anonymous_heads or lowers[0] == heads[0]) and not named_person):  # type: ignore[attr-defined]
             return self._anonymous(text, heads[0], toks, resolved)
+        if lowers[0] == "the" and not resolved and len(toks) <= 4:
+            person = self._role_antecedent(lowers[-1], a)
+            if person is not None:  # "The spokesman said", "the ambassador added": the person last introduced as such
+                return self.actor_speaker(text, person)
         if heads and lowers[0] == "the" and not any(self.is_person_id(m.label_) for m in resolved) and heads[-1] in self.anonymous_by_head:
             earlier = self.anonymous_by_head[heads[-1]]
             return Speaker(text=text, side=earlier.side, is_anonymous=True, head=heads[-1], is_person=True)
@@ -170,6 +176,31 @@ class SpeakerResolver:
                 return self._anonymous(text, heads[-1], toks, resolved)  # "the source", first met as such
             return Speaker(text=text)
         return self.actor_speaker(text, pick[-1].label_)
+
+    def roles_of(self, actor_id: str) -> frozenset[str]:
+        """The role words an actor is known by: those that introduced a provisional person,
+        and the role words of a listed person's descriptors."""
+        if actor_id in self.provisional:
+            return frozenset(self.provisional[actor_id].get("roles", "").split())
+        cache = self.gazetteer.__dict__.setdefault("_speaker_roles", {})
+        if actor_id not in cache:
+            actor = self.gazetteer.actors.get(actor_id)
+            words = {w.lower() for d in (actor.descriptors if actor else ()) for w in d.split()}
+            cache[actor_id] = frozenset(words & self.gazetteer.open_world.role_words)
+        return cache[actor_id]
+
+    def _role_antecedent(self, role: str, token: int) -> str | None:
+        """The person last mentioned before ``token`` whom ``role`` describes, unless an
+        anonymous speaker of that role was quoted since."""
+        if role not in self.gazetteer.open_world.role_words:
+            return None
+        k = bisect_right(self._person_ends, token) - 1
+        while k >= 0:
+            person = self._persons[k]
+            if role in self.roles_of(person.label_):
+                return None if self.anonymous_at.get(role, -1) > person.start else person.label_
+            k -= 1
+        return None
 
     def _institution_head(self, resolved: list[Span], toks: list) -> str | None:  # type: ignore[type-arg]
         """ "the Ashraf Ghani government", "The government of President Ashraf Ghani": a
@@ -219,6 +250,8 @@ class SpeakerResolver:
         side = ""
         for t in toks:
             side = self.rules.side_words.get(t.lower_, "")  # type: ignore[attr-defined]
+            if side in self.gazetteer.actors:
+                side = self.side_of(side)  # an actor id: its side on the article's date ("an Afghan official" in 2022)
             if side:
                 break
         if not side and resolved:
@@ -234,4 +267,5 @@ class SpeakerResolver:
                     break
         speaker = Speaker(text=text, side=side, is_anonymous=True, head=head, is_person=True)
         self.anonymous_by_head[head] = speaker
+        self.anonymous_at[head] = toks[0].i
         return speaker
