@@ -93,6 +93,7 @@ class Profile:
     repeat_window: int
     lead_caption_max_words: int | None = None
     line_prefixes: tuple[re.Pattern[str], ...] = ()
+    line_suffixes: tuple[re.Pattern[str], ...] = ()
     lexicon: Lexicon = field(default_factory=lambda: Lexicon(frozenset(), frozenset(), frozenset(), frozenset()))
     title_max_words: int = 25
     head_body_share: float = 0.25
@@ -102,7 +103,7 @@ class Profile:
     @cached_property
     def joined(self) -> dict[str, re.Pattern[str] | None]:
         """The prefix, caption, credit, byline and dateline patterns, each list as one expression."""
-        return {kind: either(getattr(self, kind)) for kind in ("line_prefixes", "captions", "credits", "bylines", "datelines")}
+        return {kind: either(getattr(self, kind)) for kind in ("line_prefixes", "line_suffixes", "captions", "credits", "bylines", "datelines")}
 
     def shape(self, text: str) -> Shape:
         """The measured shape of a stripped line, with this profile's word lists."""
@@ -192,16 +193,16 @@ NUMBER_KEYS: tuple[str, ...] = (
     "title_max_words", "head_body_share", "run_min_lines", "run_max_words",
 )
 NUMBER_DEFAULTS: dict[str, float] = {"title_max_words": 25, "head_body_share": 0.25, "run_min_lines": 4, "run_max_words": 4}  # the line-shape settings
-PATTERN_KEYS: tuple[str, ...] = ("captions", "credits", "bylines", "datelines", "lead_ins", "line_prefixes")
+PATTERN_KEYS: tuple[str, ...] = ("captions", "credits", "bylines", "datelines", "lead_ins", "line_prefixes", "line_suffixes")
 
 
 def _generic_rules(doc: YamlDocument) -> _GenericRules:
     generic = doc.data["generic"]
     patterns = {kind: _patterns(doc, ("generic", kind), ignore_case=kind == "datelines") for kind in PATTERN_KEYS}
-    for kind, what in (("lead_ins", "lead-in"), ("line_prefixes", "line-prefix")):
+    for kind, what, group in (("lead_ins", "lead-in", "prefix"), ("line_prefixes", "line-prefix", "prefix"), ("line_suffixes", "line-suffix", "suffix")):
         for i, pattern in enumerate(patterns[kind]):
-            if "prefix" not in pattern.groupindex:
-                raise doc.error(("generic", kind, i), f"{what} pattern {pattern.pattern!r} has no (?P<prefix>...) group (the prefix is what is stripped)")
+            if group not in pattern.groupindex:
+                raise doc.error(("generic", kind, i), f"{what} pattern {pattern.pattern!r} has no (?P<{group}>...) group (the {group} is what is stripped)")
     numbers = {key: generic.get(key, NUMBER_DEFAULTS.get(key)) for key in NUMBER_KEYS}
     lexicon = generic.get("lexicon") or {}
     words_of = {key: frozenset(str(v).lower() for v in lexicon.get(key) or ()) for key in ("chrome", "login", "date", "stamp", "abbreviations")}
@@ -229,6 +230,7 @@ def _build_profile(doc: YamlDocument, outlet_id: str, generic: _GenericRules) ->
         repeat_window=numbers["repeat_window"],
         lead_caption_max_words=spec.get("lead_caption_max_words"),
         line_prefixes=generic.patterns["line_prefixes"],
+        line_suffixes=generic.patterns["line_suffixes"],
         lexicon=generic.lexicon,
         title_max_words=numbers["title_max_words"],
         head_body_share=float(numbers["head_body_share"]),
@@ -262,14 +264,18 @@ def _repeated(line: str, others: list[str], threshold: float) -> bool:
 
 def _strip_prefixes(roles: list[LineRole], profile: Profile) -> None:
     """Record and remove what a crawler or CMS put in front of a line (a page stamp such as
-    "date 2021-10-20 "), so the rest of the line is judged on its own."""
-    joined = profile.joined["line_prefixes"]
+    "date 2021-10-20 ") or after it (" | 2018-03-23 |"), so the rest of the line is judged on
+    its own."""
+    joined, tails = profile.joined["line_prefixes"], profile.joined["line_suffixes"]
     for lr in roles:
         lr.clean_text = lr.text.strip()
         match = joined.match(lr.clean_text) if joined else None
         if match and match.group("prefix") and match.end("prefix") < len(lr.clean_text):
             lr.prefix = match.group("prefix")
             lr.clean_text = lr.clean_text[len(lr.prefix) :]
+        tail = tails.search(lr.clean_text) if tails else None
+        if tail and tail.group("suffix") and tail.start("suffix") > 0 and tail.end("suffix") == len(lr.clean_text):
+            lr.clean_text = lr.clean_text[: tail.start("suffix")].rstrip()  # " | 2018-03-23 |" after a title
 
 
 def _mark_fixed_patterns(roles: list[LineRole], profile: Profile) -> None:
@@ -382,6 +388,25 @@ def _mark_repeats(roles: list[LineRole], profile: Profile, headline: int | None)
 
 def _open(roles: list[LineRole], start: int = 0) -> list[int]:
     return [i for i in range(start, len(roles)) if roles[i].role == ""]
+
+
+def _mark_alt_text(roles: list[LineRole], profile: Profile) -> None:
+    """A short title-like line right above a caption, when another title-like line follows
+    the caption, is the image's own text (its alt text or title), part of the picture, not
+    the article's headline (a headline right above its lead photo's caption stays one)."""
+    def title_like(r: LineRole) -> bool:
+        shape = profile.shape(r.clean_text)
+        return shape.is_title(profile.title_max_words) and not shape.is_strong_body(profile.body_min_words)
+
+    for k, lr in enumerate(roles):
+        if lr.role or not lr.clean_text or not title_like(lr):
+            continue
+        rest = [r for r in roles[k + 1 :] if r.clean_text]
+        if not rest or rest[0].role != "caption":
+            continue
+        after = next((r for r in rest if r.role != "caption"), None)
+        if after is not None and not after.role and title_like(after):
+            lr.set("caption", "caption", rule="image_text")
 
 
 def _find_headline(roles: list[LineRole], profile: Profile) -> tuple[int | None, bool]:
@@ -505,11 +530,12 @@ def _strip_lead_in(roles: list[LineRole], profile: Profile) -> None:
 
 def classify_lines(lines: list[str], profile: Profile) -> list[LineRole]:
     """Give every line exactly one role, in the order: prefixes, fixed patterns and line
-    shape, runs of short lines, headline, copies, head block, body, lead-in."""
+    shape, runs of short lines, image text, headline, copies, head block, body, lead-in."""
     roles = [LineRole(line_no=i + 1, text=line) for i, line in enumerate(lines)]
     _strip_prefixes(roles, profile)
     _mark_fixed_patterns(roles, profile)
     _mark_runs(roles, profile)
+    _mark_alt_text(roles, profile)
     headline, at_top = _find_headline(roles, profile)
     _mark_repeats(roles, profile, headline)
     _mark_head(roles, profile, headline, at_top)

@@ -38,7 +38,8 @@ QUOTE_COLUMNS = [
     "text", "kind", "cue", "speaker_text", "speaker_actor_id", "speaker_side", "is_anonymous", "is_unbalanced",
 ]
 
-NOUN_CUES = frozenset({"claim", "claims", "reports", "report", "says"})  # cue words that are also nouns
+NOUN_CUES = frozenset({"claim", "claims", "reports", "report"})  # cue words that are also nouns
+NOUN_PREPOSITIONS = frozenset({"over", "of", "about", "despite", "amid", "against", "with", "by", "on"})  # a noun cue after these is a noun
 DETERMINERS = frozenset({"the", "a", "an", "that", "this", "these", "those", "his", "her", "its", "their", "our", "such", "any", "no", "whose"})
 
 
@@ -56,6 +57,8 @@ class QuoteRules:
     clause_breaks: frozenset[str]
     speaker_breaks: frozenset[str]
     term_markers: frozenset[str]
+    noun_complements: frozenset[str]
+    that_cues: frozenset[str]
     pronouns: frozenset[str]
     possessive_heads: frozenset[str]
     anonymous_heads: dict[str, str]
@@ -86,6 +89,8 @@ def load_quote_rules(path: str | Path = QUOTE_RULES_FILE) -> QuoteRules:
         clause_breaks=words_of("clause_breaks"),
         speaker_breaks=words_of("speaker_breaks"),
         term_markers=words_of("term_markers"),
+        noun_complements=frozenset(v.lower() for v in data.get("noun_complements") or ()),
+        that_cues=frozenset(v.lower() for v in data.get("that_cues") or ()),
         pronouns=words_of("pronouns"),
         possessive_heads=words_of("possessive_heads"),
         anonymous_heads=mapping("anonymous_heads"),
@@ -204,12 +209,30 @@ class QuoteFinder:
                 continue
             if lowered in rules.continuation_cues and i > sent.start and self.doc[i - 1].text == ",":
                 found.append((i, i + 1, "continuation"))
-            elif lowered in rules.cues and not self._is_adjectival(i, sent) and not self._is_subject_noun(i, sent):
+            elif lowered in rules.cues and not self._is_adjectival(i, sent) and not self._is_subject_noun(i, sent) and self._reports_here(i, sent):
                 found.append((i, i + 1, "verb"))
             elif lowered in rules.partial_only_cues and not (i + 1 < sent.end and lowers[i + 1] in ("for", "on", "off", "upon", "up")):
                 found.append((i, i + 1, "partial_only"))
             i += 1
         return found
+
+    def _reports_here(self, i: int, sent: Span) -> bool:
+        """A cue of ``that_cues`` ("confirmed", "maintained") reports speech only when "that",
+        a colon or a quote follows within a few words ("maintained ties with" does not);
+        after "if" or "once" ("If confirmed, …") no cue does."""
+        if i - 1 >= sent.start and self.lowers[i - 1] in ("if", "once", "unless"):
+            return False
+        if self.lowers[i] not in self.rules.that_cues:
+            return True
+        nxt = next((k for k in range(i + 1, sent.end) if not self.doc[k].is_space), sent.end)
+        if nxt == sent.end or self.layout.texts[nxt] in (".", "!", "?") or self.lowers[nxt] in PRONOUN_SUBJECTS:
+            return True  # "…, the council confirmed."; "confirmed they would attend"
+        for k in range(nxt, min(i + 8, sent.end)):
+            if self.lowers[k] == "that" or self.layout.texts[k] == ":" or not self.outside[k] or self.lowers[k] in AUXILIARIES:
+                return True
+            if self.layout.texts[k] in (",", ".", ";"):
+                break
+        return False
 
     def _is_subject_noun(self, i: int, sent: Span) -> bool:
         """ "Reports by aid organisations suggest …": a capitalised cue word opening the
@@ -225,7 +248,13 @@ class QuoteFinder:
             j -= 1
         if j < sent.start:
             return False
-        return self.lowers[j] in ("the", "a", "an") or (self.lowers[i] in NOUN_CUES and self.lowers[j] in DETERMINERS)
+        if self.lowers[j] in ("the", "a", "an"):
+            return True
+        if self.lowers[i] not in NOUN_CUES:
+            return False
+        if self.lowers[j] in DETERMINERS or self.lowers[j] in NOUN_PREPOSITIONS:
+            return True  # "that claim", "over claims that"
+        return j - 1 >= sent.start and self.layout.texts[j].islower() and self.lowers[j - 1] in DETERMINERS  # "the new claims" (not "The Taliban claim")
 
     def _content_start(self, cue_end: int, sent_end: int, cue_word: str) -> int:
         """First token of the reported clause after a cue (adjuncts and 'that' skipped)."""
@@ -266,6 +295,10 @@ class QuoteFinder:
         first = lowers[0]
         if first in ADJUNCT_PREPOSITIONS or first == "to" or (first.endswith("ing") and first.isalpha() and first not in ING_NOUNS):
             return False
+        head = next((n for n, w in enumerate(lowers[:4]) if w in self.rules.noun_complements), None)
+        if head is not None and all(w in DETERMINERS or not self.layout.texts[start + n][:1].isalpha() or w.endswith("’s") or w.endswith("'s") or self.layout.texts[start + n][:1].isupper() for n, w in enumerate(lowers[:head])):
+            if not (head + 1 < len(lowers) and lowers[head + 1] == "that"):
+                return False  # "stressed their commitment to …", "emphasised the importance of …": a noun phrase
         texts = self.layout.texts[start:end]
         for n, (word, text) in enumerate(zip(lowers, texts, strict=True)):
             if not self.outside[start + n] and n:
@@ -500,7 +533,8 @@ class QuoteFinder:
                     speaker = self._speaker_before(sent, c[0])
                     return self._quote(seg.start, seg.end, "direct", self.doc[c[0] : c[1]].text, speaker, seg.is_unbalanced, c[0])
             previous = self._directs[-1:]  # the last direct quote: a quote-only paragraph continues it
-            same_unit = [q for q in previous if unit.doc_start <= q.start < unit.doc_end]
+            reported = [q for q in earlier if q.kind == "indirect" and (q.speaker.actor_id or q.speaker.is_anonymous)][-1:]
+            same_unit = sorted((q for q in previous + reported if unit.doc_start <= q.start < unit.doc_end), key=lambda q: q.start)  # "X had said that …. “…”": X's words
             prior_unit = [q for q in previous if q.start < unit.doc_start]
             source = same_unit[-1] if same_unit else (prior_unit[-1] if prior_unit and seg.start - len(seg.open_mark) == unit.doc_start and self._ends_unit(prior_unit[-1]) else None)
             if source is not None:
