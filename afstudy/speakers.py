@@ -146,6 +146,8 @@ class SpeakerResolver:
             return self._pronoun(text, a, sentence_start)
         heads = [w for w in lowers if w in self.rules.anonymous_heads]  # type: ignore[attr-defined]
         resolved = [m for m in self.mentions_in(a, b) if m.label_ != UNRESOLVED]
+        if lowers[-1] in DOCUMENT_HEADS and "joint" in lowers:
+            return Speaker(text=text)  # "the joint statement": a joint source, no one actor
         if lowers[-1] in DOCUMENT_HEADS and not resolved and self.statements:
             k = bisect_left(self.statements, a, key=lambda t: t[0]) - 1
             if k >= 0:
@@ -202,6 +204,26 @@ class SpeakerResolver:
             k -= 1
         return None
 
+    def _body_owner(self, toks: list) -> str | None:  # type: ignore[type-arg]
+        """The actor a bare body word of the phrase ("ministry", "council") refers back to:
+        the one of its owners mentioned last before the phrase, if any."""
+        from afstudy.pipeline import head_owners
+
+        owners = self.gazetteer.__dict__.get("_head_owners_map")
+        if owners is None:
+            owners = self.gazetteer.__dict__["_head_owners_map"] = head_owners(self.gazetteer)
+        before = toks[0].i
+        for t in toks:
+            ids = owners.get(t.lower_)
+            if not ids:
+                continue
+            k = bisect_right(self._starts, before) - 1
+            while k >= 0:
+                if self.mentions[k].label_ in ids:
+                    return self.mentions[k].label_
+                k -= 1
+        return None
+
     def _institution_head(self, resolved: list[Span], toks: list) -> str | None:  # type: ignore[type-arg]
         """ "the Ashraf Ghani government", "The government of President Ashraf Ghani": a
         body or state is the head noun, the person only its modifier."""
@@ -256,6 +278,9 @@ class SpeakerResolver:
                 break
         if not side and resolved:
             side = self.side_of(resolved[-1].label_)
+        if not side:
+            owner = self._body_owner(toks)
+            side = self.side_of(owner) if owner else ""  # "a ministry spokesman": the ministry named before
         side = side or self.rules.anonymous_heads.get(head, "")  # type: ignore[attr-defined]
         if not side:
             inside = [p for p in self.places if p.start >= toks[0].i and p.end <= toks[-1].i + 1]
