@@ -171,8 +171,8 @@ class OpenWorld:
         before = self._before(doc, start, mentions)
         prev = doc[start - 1].lower_ if start else ""
         after = doc[end].lower_ if end < len(doc) else ""
-        if after in self.rules.role_words and doc[end].text.islower():
-            return None  # "National Security advisor", "Foreign Office spokesperson": a modifier, not a name
+        if after in self.rules.role_words:
+            return None  # "National Security Advisor", "Foreign Office spokesperson": a modifier, not a name
         after2 = " ".join(t.lower_ for t in doc[end : end + 2])
         if after in self.rules.media_verbs or after2 in self.rules.media_verbs:
             return "media", before
