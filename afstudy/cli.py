@@ -109,8 +109,12 @@ def _extract(args: argparse.Namespace) -> int:
             batch_size=args.batch_size, n_process=args.n_process, client=client, settings=settings,
             value_sets=value_sets, max_chars=args.max_chars,
         )
+    if args.format == "parquet":
+        from afstudy.columnar import convert_folder
+
+        convert_folder(args.out)
     rows = ", ".join(f"{n} {name}" for name, n in summary.rows.items())
-    print(f"afstudy extract: {summary.accounting.line()}; {rows}")
+    print(f"afstudy extract: {summary.accounting.line()}; {rows}" + (" (Parquet tables)" if args.format == "parquet" else ""))
     if not summary.reconciles:
         raise AfstudyError(f"{args.corpus_dir}: counts do not reconcile ({summary.accounting})")
     return 0
@@ -126,10 +130,17 @@ def _cooccurrence(args: argparse.Namespace) -> int:
         raise InputError(args.actors_dir, "folder not found (the output folder of afstudy extract)" if not args.actors_dir.exists() else "is a file, not a folder (the output folder of afstudy extract)")
     if args.out.exists() and not args.out.is_dir():
         raise OutputError(args.out, "exists and is not a folder (--out names the output folder)")
-    mentions = read_table(args.actors_dir / "mentions.csv", [*MENTION_FIELDS, "token_end"], what="mentions table (run afstudy extract first)")
-    sentences = read_table(args.actors_dir / "sentences.csv", [*SENTENCE_FIELDS, "text"], what="sentences table (run afstudy extract first)")
-    paragraphs_path = args.paragraphs if args.paragraphs is not None else (args.actors_dir / "paragraphs.csv" if (args.actors_dir / "paragraphs.csv").exists() else None)
-    paragraphs = read_table(paragraphs_path, ["paragraph_id", "text"], what="paragraphs table") if paragraphs_path is not None else None
+    from afstudy.columnar import has_table, read_extract
+
+    if has_table(args.actors_dir, "mentions") and not (args.actors_dir / "mentions.csv").exists():
+        mentions, sentences = read_extract(args.actors_dir, "mentions"), read_extract(args.actors_dir, "sentences")  # Parquet tables
+    else:
+        mentions = read_table(args.actors_dir / "mentions.csv", [*MENTION_FIELDS, "token_end"], what="mentions table (run afstudy extract first)")
+        sentences = read_table(args.actors_dir / "sentences.csv", [*SENTENCE_FIELDS, "text"], what="sentences table (run afstudy extract first)")
+    if args.paragraphs is not None:
+        paragraphs = read_table(args.paragraphs, ["paragraph_id", "text"], what="paragraphs table")
+    else:
+        paragraphs = read_extract(args.actors_dir, "paragraphs") if has_table(args.actors_dir, "paragraphs") else None
     paragraph_text = paragraphs.set_index("paragraph_id")["text"] if paragraphs is not None else pd.Series(dtype=str)
     specs = grid(sorted(mentions["outlet_id"].unique()), k=args.k)
     long = long_table(mentions, sentences, specs)
@@ -194,11 +205,11 @@ def _archive(args: argparse.Namespace) -> int:
 
 def _tables(folder: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """Extraction tables of a folder written by ``afstudy extract``; a missing one is an error."""
-    from afstudy.io import read_table
+    from afstudy.columnar import read_extract
 
     if not folder.is_dir():
         raise InputError(folder, "folder not found (give the --out folder of `afstudy extract`)")
-    return {n: read_table(folder / f"{n}.csv", what=f"{n} table (give the --out folder of `afstudy extract`)") for n in names}
+    return {n: read_extract(folder, n) for n in names}
 
 
 def _written(command: str, paths: dict[str, Path]) -> None:
@@ -263,7 +274,7 @@ def _curate(args: argparse.Namespace) -> int:
     from afstudy.gazetteer import load_gazetteer
 
     for name in ("mentions", "sentences"):
-        if not (args.extract_dir / f"{name}.csv").is_file():
+        if not (args.extract_dir / f"{name}.csv").is_file() and not (args.extract_dir / f"{name}.parquet").is_file():
             raise InputError(args.extract_dir / f"{name}.csv", "not found (curate reads the --out folder of `afstudy extract`)")
     found = stubs(args.extract_dir, load_gazetteer(args.gazetteer), min_mentions=args.min_mentions)
     write_stubs(found, args.out)
@@ -278,7 +289,7 @@ def _changes(args: argparse.Namespace) -> int:
     from afstudy.curate import change_summary, mention_changes, write_changes
 
     for folder in (args.before, args.after):
-        if not (folder / "mentions.csv").is_file():
+        if not (folder / "mentions.csv").is_file() and not (folder / "mentions.parquet").is_file():
             raise InputError(folder / "mentions.csv", "not found (changes compares two --out folders of `afstudy extract`)")
     found = mention_changes(args.before, args.after)
     write_changes(found, args.out)
@@ -370,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--n-process", type=positive_int, default=1, help="worker processes for nlp.pipe (local backend)")
     e.add_argument("--scheduler", default=None, help="address of a running dask.distributed scheduler (e.g. tcp://10.0.0.5:8786)")
     e.add_argument("--workers", type=non_negative_int, default=0, help="start a local dask cluster with this many single-threaded workers")
+    e.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format (every later command reads either)")
     _corpus_options(e)
     e.set_defaults(func=_extract)
     c = sub.add_parser("cooccurrence", help="co-occurrence long table and evidence for the paper's parameter grid (from extract's tables)")

@@ -445,9 +445,10 @@ def focus_pairs(mentions: pd.DataFrame, sentences: pd.DataFrame, *, unit: str, o
 def write_grid_tables(extract_dir: Path, out_dir: Path, *, k: int = 20) -> dict[str, Path]:
     """The long table and the evidence table of the paper's grid (outlets from the
     mentions table), from an extraction folder, into ``out_dir``."""
-    tables = {name: read_csv(extract_dir / f"{name}.csv") for name in ("mentions", "sentences")}
-    paragraphs = extract_dir / "paragraphs.csv"
-    paragraph_text = read_csv(paragraphs).set_index("paragraph_id")["text"] if paragraphs.exists() else pd.Series(dtype=str)
+    from afstudy.columnar import has_table, read_extract
+
+    tables = {name: read_extract(extract_dir, name) for name in ("mentions", "sentences")}
+    paragraph_text = read_extract(extract_dir, "paragraphs").set_index("paragraph_id")["text"] if has_table(extract_dir, "paragraphs") else pd.Series(dtype=str)
     specs = grid(sorted(tables["mentions"]["outlet_id"].unique()), k=k)
     long = long_table(tables["mentions"], tables["sentences"], specs)
     rows = [evidence(tables["mentions"], tables["sentences"], paragraph_text, spec) for spec in specs]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from afstudy.gazetteer import Gazetteer
-from afstudy.io import read_csv
+from afstudy.columnar import has_table, read_extract
 
 PERSON_HINTS = frozenset({"spokesman", "spokeswoman", "spokesperson", "minister", "envoy", "ambassador", "president", "secretary", "adviser", "advisor", "official", "leader", "chairman", "head", "director", "commander", "representative", "deputy", "said", "told"})
 BODY_HINTS = frozenset({"ministry", "council", "office", "department", "agency", "committee", "commission", "embassy", "mission", "assembly", "parliament", "court"})
@@ -116,9 +116,9 @@ def _known(name: str, gazetteer: Gazetteer, others: pd.Series) -> bool:
 def stubs(extract_dir: Path, gazetteer: Gazetteer, *, min_mentions: int = 2) -> list[Stub]:
     """Proposed entries for the provisional actors of an extraction and for its capitalised
     candidates mentioned at least ``min_mentions`` times, most mentioned first."""
-    mentions = read_csv(extract_dir / "mentions.csv")
-    sentences = read_csv(extract_dir / "sentences.csv")
-    candidates = read_csv(extract_dir / "candidates.csv") if (extract_dir / "candidates.csv").exists() else pd.DataFrame(columns=["text", "source", "mentions_count", "articles_count"])
+    mentions = read_extract(extract_dir, "mentions")
+    sentences = read_extract(extract_dir, "sentences")
+    candidates = read_extract(extract_dir, "candidates") if has_table(extract_dir, "candidates") else pd.DataFrame(columns=["text", "source", "mentions_count", "articles_count"])
     known = {a.id for a in gazetteer.actors.values()}
     out: list[Stub] = []
     provisional = mentions[mentions["is_provisional"].astype(str) == "True"] if "is_provisional" in mentions else mentions.iloc[0:0]
@@ -133,9 +133,8 @@ def stubs(extract_dir: Path, gazetteer: Gazetteer, *, min_mentions: int = 2) -> 
             affiliation=affiliation if side == side_found else None, names=sorted(set(names)), surnames=sorted(set(part.loc[part["how"] == "surname", "text"])),
             mentions_count=len(part), articles_count=part["article_id"].nunique(), evidence=evidence, source=f"provisional actor {actor_id}",
         ))
-    actors_file = extract_dir / "actors.csv"
-    if actors_file.exists():  # outlets of the corpus that the run added as media actors
-        added = read_csv(actors_file)
+    if has_table(extract_dir, "actors"):  # outlets of the corpus that the run added as media actors
+        added = read_extract(extract_dir, "actors")
         added = added[~added["actor_id"].isin(known) & ~added["actor_id"].str.startswith("prov:")]
         for row in added.itertuples():
             part = mentions[mentions["actor_id"] == row.actor_id]
@@ -213,8 +212,8 @@ CHANGE_COLUMNS = ["change", "file", "line_no", "start", "end", "text", "actor_id
 def mention_changes(before_dir: Path, after_dir: Path) -> pd.DataFrame:
     """Every mention added, removed or resolved to another actor between two extractions."""
     key = ["file", "line_no", "start", "end"]
-    before = read_csv(before_dir / "mentions.csv")[key + ["text", "actor_id"]]
-    after = read_csv(after_dir / "mentions.csv")[key + ["text", "actor_id"]]
+    before = read_extract(before_dir, "mentions")[key + ["text", "actor_id"]]
+    after = read_extract(after_dir, "mentions")[key + ["text", "actor_id"]]
     merged = before.merge(after, on=key, how="outer", suffixes=("_before", "_after"), indicator=True)
     rows = []
     for r in merged.to_dict("records"):
