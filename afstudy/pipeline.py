@@ -444,11 +444,12 @@ class ActorFinder:
     # -- resolution -----------------------------------------------------------------
     def _family_recency(self, actor_id: str, last_seen: dict[str, int]) -> int:
         """Most recent position of the actor, an actor under it, or an actor above it."""
-        ancestors = set(self.gazetteer.ancestors(actor_id))
+        actors = self.gazetteer.actors
+        ancestors = set(self.gazetteer.ancestors(actor_id)) if actor_id in actors else set()
         return max(
-            (pos for seen, pos in last_seen.items() if seen == actor_id or seen in ancestors or actor_id in self.gazetteer.ancestors(seen)),
+            (pos for seen, pos in last_seen.items() if seen == actor_id or seen in ancestors or (seen in actors and actor_id in self.gazetteer.ancestors(seen))),
             default=-1,
-        )
+        )  # provisional ids and the unresolved label have no family
 
     def _resolve(self, how: str, ids: list[str], last_seen: dict[str, int], possessor: str | None = None) -> str:
         """Pick one actor for a match: direct for names; by recency for shared forms.

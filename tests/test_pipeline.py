@@ -164,3 +164,15 @@ def test_a_pretrained_pipeline_is_loaded_by_name_and_its_entities_become_candida
 def test_an_unloadable_model_is_a_clear_error() -> None:
     with pytest.raises(AfstudyError, match=r"'en_core_web_sm' could not be loaded.*spacy download en_core_web_sm"):
         build_pipeline("en_core_web_sm")
+
+
+def test_a_bare_head_after_a_provisional_person_does_not_crash(make_corpus, tmp_path) -> None:
+    """An unresolved or provisional mention before a bare head noun ("The council
+    spokesman") once raised KeyError in the family-recency lookup (found by the benchmark)."""
+    from afstudy.cli import main
+
+    text = "Talks in Moscow\n\nTaliban spokesman Dazhik Taishou reiterated it. The council spokesman Kehost Nostom said so.\n"
+    corpus = make_corpus({"a.txt": text})
+    assert main(["extract", str(corpus), "--out", str(tmp_path / "out")]) == 0
+    mentions = (tmp_path / "out" / "mentions.csv").read_text(encoding="utf-8")
+    assert "prov:dazhik_taishou" in mentions and "prov:kehost_nostom" in mentions
