@@ -6,7 +6,9 @@ sums over articles (share = hits / sentences, precision = true positives / predi
 F1 = 2 TP / (predicted + gold)), computed by ``scipy.stats.bootstrap`` with the BCa method
 where it applies. With fewer than two articles there is no interval (NaN); where BCa is
 undefined (every resample gives the same value, or the jackknife degenerates) the
-percentile interval is used; the method used is returned with the interval.
+percentile interval is used, and where some resamples hold no item at all (an article-level
+denominator of zero) the percentile interval of the resamples that do
+(``percentile_defined``); the method used is returned with the interval.
 """
 
 from __future__ import annotations
@@ -47,4 +49,16 @@ def ratio_interval(
         low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
         if np.isfinite(low) and np.isfinite(high):
             return value, low, high, method.lower()
-    return value, float("nan"), float("nan"), "none"
+    # some resamples hold no article with a denominator (few articles carry the items): the
+    # percentile interval of the resamples that do (scipy's propagates their NaN)
+    distribution = statistic(num[_resamples(len(num), n_boot, seed)], den[_resamples(len(num), n_boot, seed)], axis=-1)
+    distribution = distribution[np.isfinite(distribution)]
+    if len(distribution) < n_boot // 2:
+        return value, float("nan"), float("nan"), "none"
+    alpha = (1 - level) / 2
+    return value, float(np.percentile(distribution, 100 * alpha)), float(np.percentile(distribution, 100 * (1 - alpha))), "percentile_defined"
+
+
+def _resamples(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """``n_boot`` resamples of ``n`` article indices (the same for a given seed)."""
+    return np.random.default_rng(seed).integers(0, n, size=(n_boot, n))

@@ -50,3 +50,11 @@ def test_resampling_articles_is_wider_than_resampling_sentences_when_articles_di
 def test_the_scale_multiplies_value_and_bounds() -> None:
     value, low, high, _ = ratio_interval([1, 2, 3, 4], [100, 100, 100, 100], scale=1000.0, seed=2)
     assert value == 25.0 and low < value < high and high <= 40.0
+
+
+def test_an_interval_where_some_resamples_hold_no_item() -> None:
+    """Two of ten articles carry all the items: many resamples have nothing to divide by;
+    the interval comes from the resamples that do, and says so."""
+    value, low, high, method = ratio_interval([1, 0, 0, 0, 0, 2, 0, 0, 0, 0], [2, 0, 0, 0, 0, 3, 0, 0, 0, 0], n_boot=500)
+    assert value == 0.6 and method == "percentile_defined"
+    assert 0.5 <= low <= value <= high <= 2 / 3
