@@ -517,7 +517,7 @@ CONFIG_CASES = [
     ("--outlets", "outlets.yaml", "        - 'RFE/RL journalists report the news in .*'", "        - 'RFE/RL journalists (report'", r"outlets\.yaml:\d+: outlets\.rferl\.remove\[0\]\.patterns\[0\]: bad regular expression 'RFE/RL journalists \(report'"),
     ("--outlets", "outlets.yaml", "  rferl:\n    name: RFE/RL\n", "  rferl:\n    name: RFE/RL\n    lead_caption_max_words: 15\n", r"outlets\.yaml:\d+: outlets\.rferl\.lead_caption_max_words: duplicate key"),
     ("--quote-rules", "quotes.yaml", "min_indirect_words: 3", "min_indirect_words: 3.0", r"quotes\.yaml:\d+: min_indirect_words: 3\.0 is not of type 'integer'"),
-    ("--quote-rules", "quotes.yaml", "pronouns: [he, she]", "pronouns: he", r"quotes\.yaml:\d+: pronouns: 'he' is not of type 'array'"),
+    ("--quote-rules", "quotes.yaml", "pronouns: [he, she, him, her]", "pronouns: he", r"quotes\.yaml:\d+: pronouns: 'he' is not of type 'array'"),
 ]
 
 
