@@ -27,7 +27,9 @@ export TQDM_DISABLE := 1
 # GOLD (a folder of gold CSVs) is optional; the seeds use data/gold. Any other corpus needs OUT.
 # Curated files of your own (default: the package's data/): GAZETTEER, OUTLETS, QUOTE_RULES,
 # LEXICON, VALUE_SETS; SPACY_MODEL an installed pretrained pipeline (default: blank English).
+# COLUMNS maps a single-file corpus's column names to ours, e.g. COLUMNS="text=body headline=title".
 CORPUS ?=
+COLUMNS ?=
 OUT ?=
 GOLD ?=
 JOBS ?=
@@ -40,7 +42,7 @@ SPACY_MODEL ?=
 opt = $(if $(2),--$(1) $(abspath $(2)),)
 STUDY = $(call opt,corpus,$(CORPUS)) $(call opt,out,$(OUT)) $(call opt,gold,$(GOLD)) $(call opt,gazetteer,$(GAZETTEER)) \
   $(call opt,outlets,$(OUTLETS)) $(call opt,quote-rules,$(QUOTE_RULES)) $(call opt,lexicon,$(LEXICON)) $(call opt,value-sets,$(VALUE_SETS)) \
-  $(if $(SPACY_MODEL),--spacy-model $(SPACY_MODEL),)
+  $(if $(SPACY_MODEL),--spacy-model $(SPACY_MODEL),) $(foreach c,$(COLUMNS),--column $(c))
 AFSTUDY := $(VENV)/bin/afstudy
 
 .PHONY: help env figures test lab clean lock notebooks checksums verify archive bench

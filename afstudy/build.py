@@ -67,6 +67,10 @@ class Report:
     seconds: float = 0.0
 
 
+# What the Makefile exports, so that ``afstudy build`` run without make writes the same bytes:
+# fixed hash seeds (set iteration order), timestamps and matplotlib backend in every kernel.
+REPRODUCIBLE_ENV: dict[str, str] = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "1700000000", "MPLBACKEND": "agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "TQDM_DISABLE": "1"}
+
 def package_sources() -> list[Path]:
     """The package's code and metadata: a change reruns every step."""
     return tree_files(PROJ_ROOT / "afstudy") + [PROJ_ROOT / "pyproject.toml"]

@@ -310,8 +310,10 @@ def _study(args: argparse.Namespace) -> Study:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from afstudy.build import build, main_summary
+    from afstudy.build import REPRODUCIBLE_ENV, build, main_summary
 
+    for key, value in REPRODUCIBLE_ENV.items():  # the Makefile's, for a build run without make
+        os.environ.setdefault(key, value)
     report = build(_study(args), jobs=args.jobs, cold=args.cold, kernel=args.kernel)
     print(main_summary(report))
     for note in report.notes:

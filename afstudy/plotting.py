@@ -383,7 +383,11 @@ def _component_layout(graph: nx.Graph, seed: int) -> dict[str, np.ndarray]:
     components = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
     pos: dict[str, np.ndarray] = {}
     for i, nodes in enumerate(components):
-        sub = graph.subgraph(nodes)
+        # a new graph in sorted node order: a subgraph view of under half the graph iterates
+        # a set, whose order (and so the seeded layout) would change with PYTHONHASHSEED
+        sub = nx.Graph()
+        sub.add_nodes_from(nodes)
+        sub.add_edges_from(sorted(tuple(sorted(e)) for e in graph.edges(nodes)))
         layout = nx.spring_layout(sub, seed=seed, weight=None, k=2.0 / max(1, len(nodes)) ** 0.5, iterations=200)
         scale, centre = (1.0, np.array([0.0, 0.0])) if i == 0 else (0.18, np.array([-1.0 + 0.45 * (i - 1), -1.35]))
         for node, xy in layout.items():

@@ -194,7 +194,7 @@ def make_study(
             raise AfstudyError(f"{path}: {role} file not found")
     out_path = _path(out, base) or PROJ_ROOT
     if out_path == PROJ_ROOT.resolve() and not is_seeds:
-        raise AfstudyError(f"{corpus_path}: give an output root for this corpus (the project folder holds the seeds' committed outputs)")
+        raise AfstudyError(f"{corpus_path}: give an output root for this corpus (--out, or OUT= with make; the project folder holds the seeds' committed outputs)")
     if out_path.exists() and not out_path.is_dir():
         raise AfstudyError(f"{out_path}: the output root exists and is not a folder")
     return Study(corpus_path, out_path, curated, gold_path, dict(corpus_options or {}), spacy_model or None)

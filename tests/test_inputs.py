@@ -9,7 +9,8 @@ import errno
 import os
 import shutil
 import socket
-import time
+import threading
+import tracemalloc
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
@@ -275,11 +276,16 @@ def test_too_long_is_decided_before_reading_a_huge_file(seeds: Path, tmp_path: P
     with open(seeds / "huge.txt", "wb") as handle:
         handle.truncate(50_000_000)  # sparse: 50 MB of NULs
     add_row(seeds, "huge.txt")
-    start = time.perf_counter()
-    code, _, _ = run("parse", seeds, "--out", tmp_path / "out", "--max-chars", "100000")
+    tracemalloc.start()
+    try:
+        code, _, _ = run("parse", seeds, "--out", tmp_path / "out", "--max-chars", "100000")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     (reject,) = table(tmp_path / "out", "rejects")
     assert code == 0 and (reject["file"], reject["reason"]) == ("huge.txt", "too_long") and "50,000,000 bytes" in reject["message"]
-    assert len(table(tmp_path / "out", "articles")) == 5 and time.perf_counter() - start < 5
+    assert len(table(tmp_path / "out", "articles")) == 5
+    assert peak < 20_000_000, f"{peak:,} bytes allocated: the 50 MB file was read"  # decided from its size
 
 
 def fail_to_open(monkeypatch: pytest.MonkeyPatch, name: str, err: int) -> None:
@@ -616,12 +622,21 @@ def test_a_metadata_row_for_an_ignored_entry_gets_the_true_reason(seeds: Path, r
 
 def test_a_fifo_never_blocks_the_run(seeds: Path) -> None:
     os.mkfifo(seeds / "pipe.txt")
-    start = time.perf_counter()
     from afstudy.corpus import read_regular_file
 
-    with pytest.raises(afio.InputError, match="is a fifo, not a regular file"):
-        read_regular_file(seeds / "pipe.txt")
-    assert time.perf_counter() - start < 5
+    raised: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_regular_file(seeds / "pipe.txt")
+        except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+            raised.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=60)  # a hang guard, not a speed check: opening a FIFO for reading blocks for ever
+    assert not reader.is_alive(), "reading the FIFO blocked"
+    assert len(raised) == 1 and isinstance(raised[0], afio.InputError) and "is a fifo, not a regular file" in str(raised[0])
 
 
 ARTICLE_TEXT = new_article(8).replace("Friday", "Friday, “as planned,” officials said,")
@@ -777,20 +792,18 @@ def test_cooccurrence_with_a_broken_mentions_table_is_one_line(tmp_path: Path, r
     assert code == 2 and err.startswith(f"afstudy: error: {tmp_path}/mentions.csv:1: missing column(s): article_id, outlet_id")
 
 
-def test_reading_and_cleaning_a_16000_sentence_article_is_near_linear(tmp_path: Path) -> None:
-    def seconds(n: int) -> float:
-        folder = tmp_path / f"c{n}"
-        folder.mkdir()
-        text = "Long Report\n\n" + "".join(f"Speaker {k} said the talks on item {k} would resume. “We will see,” he added. Others disagreed on point {k}.\n\n" for k in range(n // 3))
-        (folder / "a.txt").write_text(text)
-        write_rows(folder, [dict(rows_of(SEEDS_DIR)[0], file="a.txt", headline="")])
-        start = time.perf_counter()
-        parsed = parse_corpus(folder)
-        assert len(parsed.articles) == 1
-        return time.perf_counter() - start
-
-    small, large = seconds(4_000), seconds(16_000)
-    assert large < 10 and large < 8 * small + 0.5, (small, large)
+def test_a_16000_sentence_article_is_read_cleaned_and_kept_whole(tmp_path: Path) -> None:
+    """Any article size works (its speed is measured in `make bench`, not here)."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    n = 16_000
+    text = "Long Report\n\n" + "".join(f"Speaker {k} said the talks on item {k} would resume. “We will see,” he added. Others disagreed on point {k}.\n\n" for k in range(n // 3))
+    (folder / "a.txt").write_text(text)
+    write_rows(folder, [dict(rows_of(SEEDS_DIR)[0], file="a.txt", headline="")])
+    parsed = parse_corpus(folder)
+    (article,) = parsed.articles
+    assert len(article.paragraphs) == n // 3
+    assert article.paragraphs[-1].text.startswith(f"Speaker {n // 3 - 1} said the talks")
 
 
 @pytest.mark.parametrize(

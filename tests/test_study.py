@@ -91,7 +91,7 @@ def test_tables_describe_this_corpus_not_the_seeds(built: dict[str, Path]) -> No
     report = pd.read_csv(root / "data/processed/validation/validation_report.csv", dtype=str, keep_default_na=False)
     # no gold for this corpus: the report holds only the package's validation corpus (never the seeds' gold)
     assert "study" not in set(report["corpus"])
-    assert {"development", "test"} <= set(report["corpus"])
+    assert {"dev", "dev2", "test", "test2"} <= set(report["corpus"])
 
 
 def test_a_second_build_does_nothing(built: dict[str, Path]) -> None:
@@ -100,5 +100,5 @@ def test_a_second_build_does_nothing(built: dict[str, Path]) -> None:
 
 
 def test_another_corpus_needs_an_output_root(tmp_path: Path) -> None:
-    with pytest.raises(AfstudyError, match="OUT"):
+    with pytest.raises(AfstudyError, match="--out, or OUT= with make"):
         make_study(str(tmp_path), None)
