@@ -605,7 +605,7 @@ def index_metadata(path: Path, db: sqlite3.Connection, value_sets: ValueSets | N
                     break
                 except csv.Error as exc:
                     where = f"{METADATA_NAME}:{reader.line_num}"
-                    rejects.append(Reject(where, "metadata", "bad_metadata", f"{path}:{reader.line_num}: unreadable row ({exc}; a cell may hold at most {METADATA_FIELD_LIMIT:,} characters)", entry=False))
+                    rejects.append(Reject(where, "metadata", "bad_metadata", f"{METADATA_NAME}:{reader.line_num}: unreadable row ({exc}; a cell may hold at most {METADATA_FIELD_LIMIT:,} characters)", entry=False))
                     continue
                 if not row or row == [""]:
                     continue
@@ -632,7 +632,7 @@ def index_metadata(path: Path, db: sqlite3.Connection, value_sets: ValueSets | N
                         continue
                     if name:
                         first_reject[name] = len(rejects)
-                    rejects.append(Reject(file, "metadata", "bad_metadata", str(err), entry=bool(name) and bool(entry_of(name))))
+                    rejects.append(Reject(file, "metadata", "bad_metadata", err.located(METADATA_NAME), entry=bool(name) and bool(entry_of(name))))
                     continue
                 log.add(row_warnings)
                 db.execute(insert, [values[c] for c in METADATA_COLUMNS] + [line])
@@ -914,7 +914,7 @@ class SeenTexts:
         if not self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, file)).rowcount:
             (first,) = self._db.execute("SELECT file FROM seen WHERE digest = ?", (key,)).fetchone()
             if first != file:
-                return Reject(file, "read", "duplicate_text", f"{path}: same text as {first}")
+                return Reject(file, "read", "duplicate_text", f"{file}: same text as {first}")
             return None
         warning = self._near(file, path, lines) if len(lines) >= NEAR_MIN_LINES else None
         self._remember(file, lines)
@@ -1006,7 +1006,7 @@ def read_article(path: Path, meta: Metadata, *, max_chars: int = MAX_ARTICLE_CHA
         if len(found.text) > max_chars:
             raise InputError(path, f"{len(found.text):,} characters: over the limit of {max_chars:,} (--max-chars)", code="too_long")
     except InputError as err:
-        return Reject(meta.file, "read", err.code, str(err))
+        return Reject(meta.file, "read", err.code, err.located(meta.file))
     text = normalise_text(found.text)
     warning = found.warning(meta.file, data)
     return RawArticle(

@@ -31,6 +31,12 @@ class InputError(AfstudyError):
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
 
+    def located(self, name: str) -> str:
+        """The message with ``name`` (a name inside the corpus, e.g. ``metadata.csv``) in place
+        of the path: what a table row says, the same wherever the corpus lies."""
+        where = f"{name}:{self.line}" if self.line is not None else name
+        return f"{where}: {self.key}: {self.problem}" if self.key else f"{where}: {self.problem}"
+
 
 class ConfigError(InputError):
     """A curated data file (gazetteer, outlet profiles, lexicon) is malformed."""

@@ -498,31 +498,38 @@ MAIN_MEASURES: dict[str, str] = {
 }
 
 
+CORPUS_ROLES: dict[str, str] = {"seeds": "in sample", "study": "your gold", "dev": "read", "dev2": "read", "test": "held out", "test2": "held out"}
+
+
 def validation_figure(report: pd.DataFrame) -> Figure:
     """The main measure of each component with its 95% bootstrap interval, one marker per
-    corpus (seeds or study, development part, test part) side by side."""
+    corpus (seeds or study, development parts, test parts) side by side."""
+    import textwrap
+
+    from afstudy.validation import CORPUS_ORDER
+
     apply_style()
     main = report[[MAIN_MEASURES.get(c) == m for c, m in zip(report["component"], report["measure"], strict=True)]]
     components = [c for c in MAIN_MEASURES if c in set(main["component"])]
-    from afstudy.validation import CORPUS_ORDER
-
     corpora = [c for c in CORPUS_ORDER if c in set(main["corpus"])]
     styles = group_styles(corpora)
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.3 * len(components) + 1.1), layout="constrained")
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.36 * len(components) + 1.2), layout="constrained")
     for i, corpus in enumerate(corpora):
         part = main[main["corpus"] == corpus].set_index("component").reindex(components)
         y = np.arange(len(components)) + (i - (len(corpora) - 1) / 2) * min(0.22, 0.8 / len(corpora))
         x = part["value"].to_numpy(dtype=float)
         err = np.nan_to_num(np.vstack([x - part["low"].to_numpy(dtype=float), part["high"].to_numpy(dtype=float) - x]))
         colour, marker = styles[corpus]
-        ax.errorbar(x, y, xerr=err, fmt=marker, color=colour, ms=3, elinewidth=0.7, capsize=1.5, label=corpus)
-    ax.set_yticks(range(len(components)), [f"{c} ({MAIN_MEASURES[c]})" for c in components])
+        label = f"{corpus} ({CORPUS_ROLES[corpus]})" if corpus in CORPUS_ROLES else corpus
+        ax.errorbar(x, y, xerr=err, fmt=marker, color=colour, ms=3, elinewidth=0.7, capsize=1.5, label=label)
+    names = [f"{c} ({MAIN_MEASURES[c]}{', lower is better' if MAIN_MEASURES[c] == 'share' else ''})" for c in components]
+    ax.set_yticks(range(len(components)), [textwrap.fill(n, 26) for n in names], fontsize=5.5)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.0)
+    ax.set_xlim(-0.02, 1.02)
     ax.grid(axis="x", color=OKABE_ITO["grey"], linewidth=0.3)
-    ax.set_xlabel("against hand-coded gold (95% bootstrap interval over articles)")
-    ax.set_title("Measured accuracy: in sample (seeds, development) and out of sample (test)", loc="left")
-    fig.legend(*ax.get_legend_handles_labels(), frameon=False, fontsize=5.5, ncols=len(corpora) or 1, loc="outside lower center")
+    ax.set_xlabel("against hand-coded gold\n(95% bootstrap interval over articles)")
+    ax.set_title("Measured accuracy", loc="left")
+    fig.legend(*ax.get_legend_handles_labels(), frameon=False, fontsize=5.5, ncols=min(3, len(corpora)) or 1, loc="outside lower center")
     return fig
 
 

@@ -15,7 +15,7 @@ from afstudy.build import COOC_K, MEASURES, NOTEBOOK_SPECS, build, cooc_runs
 from afstudy.corpus import METADATA_COLUMNS
 from afstudy.errors import AfstudyError
 from afstudy.paths import PROJ_ROOT
-from afstudy.study import VALIDATION_DIR, make_study
+from afstudy.study import VALIDATION_DIR, Study, make_study
 
 FILES = ("val_002.txt", "val_009.txt", "val_013.txt")  # three outlets the package has no profile for
 SKIP = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints", "dist"}
@@ -29,6 +29,12 @@ def project_snapshot() -> dict[str, str]:
         if path.is_file() and not SKIP & set(rel.parts) and not rel.parts[0].startswith("."):
             found[rel.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
+
+
+def study_of(corpus: Path, out: Path, options: dict[str, str] | None = None) -> Study:
+    """The study of these articles: their events are in the validation corpus's value sets
+    (which extend the package's), as a researcher's own events would be in theirs."""
+    return make_study(str(corpus), str(out), corpus_options=options, value_sets_file=str(VALIDATION_DIR / "value_sets.yaml"))
 
 
 def outputs(root: Path) -> dict[str, bytes]:
@@ -56,7 +62,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     pd.DataFrame([{**r, "body": (folder / r["file"]).read_text(encoding="utf-8")} for r in rows]).to_csv(export, index=False)
     roots = {"folder": base / "out_folder", "csv": base / "out_csv"}
     for form, corpus, options in (("folder", folder, None), ("csv", export, {"text": "body"})):
-        report = build(make_study(str(corpus), str(roots[form]), corpus_options=options), jobs=2, log=lambda _: None)
+        report = build(study_of(corpus, roots[form], options), jobs=2, log=lambda _: None)
         assert not report.failed, report.failed
     assert project_snapshot() == before, "the build wrote into the project folder"
     return roots
@@ -95,7 +101,7 @@ def test_tables_describe_this_corpus_not_the_seeds(built: dict[str, Path]) -> No
 
 
 def test_a_second_build_does_nothing(built: dict[str, Path]) -> None:
-    report = build(make_study(str(built["folder"].parent / "corpus"), str(built["folder"])), jobs=2, log=lambda _: None)
+    report = build(study_of(built["folder"].parent / "corpus", built["folder"]), jobs=2, log=lambda _: None)
     assert report.ran == [] and report.failed == []
 
 

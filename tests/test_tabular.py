@@ -152,3 +152,23 @@ def test_a_folder_is_used_as_it_is(tmp_path: Path) -> None:
     with corpus_folder(SEEDS_DIR, tmp_path) as folder:
         assert folder == SEEDS_DIR
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rejects_are_the_same_in_both_forms_and_name_no_folder(tmp_path: Path) -> None:
+    """A bad metadata value and a duplicate text give the same reject rows from a folder and
+    from an export (the messages name the row inside the corpus, never a temporary folder)."""
+    rows = seed_rows()
+    rows[0] = dict(rows[0], event="no_such_event")
+    rows.append(dict(rows[1], file="copy.txt", article_id="copy-of-second"))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for row in rows:
+        (corpus / row["file"]).write_text(row["body"], encoding="utf-8")
+    pd.DataFrame(rows)[list(METADATA_COLUMNS)].to_csv(corpus / "metadata.csv", index=False)
+    export = write_export(rows, tmp_path / "export.csv")
+    assert main(["parse", str(corpus), "--out", str(tmp_path / "a")]) == 0
+    assert main(["parse", str(export), "--column", "text=body", "--out", str(tmp_path / "b")]) == 0
+    folder_rejects = (tmp_path / "a" / "rejects.csv").read_text(encoding="utf-8")
+    assert folder_rejects == (tmp_path / "b" / "rejects.csv").read_text(encoding="utf-8")
+    assert "metadata.csv:2: bad event 'no_such_event'" in folder_rejects and "copy.txt: same text as" in folder_rejects
+    assert str(tmp_path) not in folder_rejects
