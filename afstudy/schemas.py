@@ -31,13 +31,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker, validators
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING
 
 from afstudy.errors import ConfigError
 from afstudy.io import KeyPath, YamlDocument, load_yaml_document
 from afstudy.paths import DATA_DIR
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+# jsonschema is imported when a file is first checked, not with this module: importing it
+# imports its format checkers, and rfc3987-syntax (in the environment for Jupyter) compiles
+# 38 grammars at import, over a second that every command and kernel would pay.
 
 SCHEMAS_DIR: Path = DATA_DIR / "schemas"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -54,10 +59,6 @@ def is_iso_date(value: str) -> bool:
     return True
 
 
-FORMATS = FormatChecker(formats=())
-
-
-@FORMATS.checks("date")
 def _check_date(instance: object) -> bool:
     return not isinstance(instance, str) or is_iso_date(instance)
 
@@ -66,7 +67,28 @@ def _is_int(checker: object, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-Validator = validators.extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int))
+@lru_cache(maxsize=None)
+def _validator_class() -> Any:
+    """Draft 2020-12 with ``integer`` excluding booleans (YAML's ``true`` is not 1)."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int))
+
+
+@lru_cache(maxsize=None)
+def _formats() -> Any:
+    """The one format the schemas use: ``date`` as exactly ``YYYY-MM-DD``."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checks("date")(_check_date)
+    return checker
+
+
+def _schema_error() -> type[Exception]:
+    from jsonschema import SchemaError
+
+    return SchemaError
 
 
 @lru_cache(maxsize=None)
@@ -75,12 +97,12 @@ def load_schema(name: str) -> dict[str, Any]:
     path = SCHEMAS_DIR / f"{name}.schema.json"
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
-        Validator.check_schema(schema)
+        _validator_class().check_schema(schema)
     except FileNotFoundError as exc:
         raise ConfigError(path, "schema file not found") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(path, f"not valid JSON: {exc.msg}", exc.lineno) from exc
-    except jsonschema.SchemaError as exc:
+    except _schema_error() as exc:
         raise ConfigError(path, f"not a valid JSON Schema: {exc.message}") from exc
     return schema
 
@@ -103,6 +125,8 @@ def did_you_mean(value: object, choices: Iterable[str]) -> str:
 def _locate(doc: YamlDocument, err: ValidationError) -> tuple[KeyPath, str]:
     """The key path and the message of one validation error."""
     if err.context:
+        from jsonschema.exceptions import best_match
+
         return _locate(doc, best_match(err.context))
     keys: KeyPath = tuple(err.absolute_path)
     schema = err.schema if isinstance(err.schema, dict) else {}
@@ -140,7 +164,7 @@ def _locate(doc: YamlDocument, err: ValidationError) -> tuple[KeyPath, str]:
 def validate_document(doc: YamlDocument, name: str) -> None:
     """Check ``doc`` against schema ``name``; raise the first problem in file order as
     ConfigError (file, line, key path), counting the others."""
-    errors = list(Validator(load_schema(name), format_checker=FORMATS).iter_errors(doc.data))
+    errors = list(_validator_class()(load_schema(name), format_checker=_formats()).iter_errors(doc.data))
     if not errors:
         return
     # file order; on one line a wrong value comes before a missing key

@@ -16,7 +16,7 @@ from afstudy.gazetteer import ACTORS_FILE, load_gazetteer
 from afstudy.io import format_key_path, load_yaml, load_yaml_document, load_yaml_with_lines, parse_yaml_document
 from afstudy.paths import DATA_DIR
 from afstudy.quotes import load_quote_rules
-from afstudy.schemas import SCHEMAS_DIR, Validator, load_checked, load_schema, validate_document
+from afstudy.schemas import SCHEMAS_DIR, _validator_class, load_checked, load_schema, validate_document
 from afstudy.valuesets import VALUE_SETS_FILE, load_value_sets
 from tests.test_pipeline import MINI_GAZETTEER
 
@@ -25,7 +25,7 @@ CURATED = {"outlets": "outlets.yaml", "actors": "actors.yaml", "quotes": "quotes
 
 @pytest.mark.parametrize("name", sorted(CURATED))
 def test_the_project_files_are_valid_against_their_schemas(name: str) -> None:
-    Validator.check_schema(json.loads((SCHEMAS_DIR / f"{name}.schema.json").read_text(encoding="utf-8")))
+    _validator_class().check_schema(json.loads((SCHEMAS_DIR / f"{name}.schema.json").read_text(encoding="utf-8")))
     load_checked(DATA_DIR / CURATED[name], name)
 
 
