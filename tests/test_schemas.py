@@ -155,3 +155,15 @@ def test_value_sets_extension_rules(tmp_path: Path) -> None:
     for text, message in cases:
         with pytest.raises(ConfigError, match=message):
             load_value_sets(write("x.yaml", text))
+
+
+def test_reading_a_corpus_does_not_import_jsonschema_until_a_file_is_checked() -> None:
+    """A no-op build must not pay jsonschema's import (its format checkers pull in
+    rfc3987-syntax, which compiles grammars at import)."""
+    import subprocess
+    import sys
+
+    code = "import sys, afstudy.cli, afstudy.corpus, afstudy.tabular, afstudy.study, afstudy.build; print('jsonschema' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    code = "import sys; from afstudy.valuesets import load_value_sets; load_value_sets(); print('jsonschema' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"
