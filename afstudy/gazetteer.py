@@ -108,6 +108,7 @@ class Gazetteer:
     possessive_place_nouns: frozenset[str] = frozenset()
     place_nouns_before: frozenset[str] = frozenset()
     historical_modifiers: frozenset[str] = frozenset()
+    rank_modifiers: frozenset[str] = frozenset()
     variants: VariantRules = field(default_factory=VariantRules)
     open_world: OpenWorldRules = field(default_factory=lambda: OpenWorldRules(enabled=False))
     actors: dict[str, Actor] = field(default_factory=dict)
@@ -255,6 +256,7 @@ def load_gazetteer(path: str | Path = ACTORS_FILE) -> Gazetteer:
         possessive_place_nouns=cue_words("possessive_place_nouns"),
         place_nouns_before=cue_words("place_nouns_before"),
         historical_modifiers=frozenset(w.lower() for w in data.get("historical_modifiers") or ()),
+        rank_modifiers=frozenset(w.lower() for w in data.get("rank_modifiers") or ()),
         variants=parse_variants(doc.path, data.get("variants")),
         open_world=_open_world_rules(data.get("provisional")),
     )

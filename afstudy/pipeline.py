@@ -265,7 +265,7 @@ class ActorFinder:
         j, steps = cand.end, 0
         while j < len(doc) and steps < 8:
             word = doc[j].lower_
-            if any(self._is_person_name(c) for c in by_start.get(j, [])):
+            if any(self._is_person_name(c) for c in by_start.get(j, [])) or self._starts_new_name(doc, j, by_start):
                 return True
             if word in {",", "the", "-", "–", "and", "for", "to", "of", "on", "in"} or doc[j].text in titles or (word.isalpha() and word.islower() and steps < 6 and word not in {"said", "says", "told"}):
                 j, steps = j + 1, steps + 1
@@ -279,6 +279,17 @@ class ActorFinder:
         while k > 0 and cand.start - k < 2 and doc[k - 1].lower_ in {",", "the", "is", "was"}:
             k -= 1
         return any(self._is_person_name(c) for c in by_end.get(k, []))
+
+    def _starts_new_name(self, doc: Doc, j: int, by_start: dict[int, list[Candidate]]) -> bool:
+        """Two capitalised words that no gazetteer form covers ("… for Afghanistan, Tariq
+        Nadeemzai"): a person's name the open-world step reads, which the role before it
+        describes."""
+        if j + 1 >= len(doc) or by_start.get(j) or by_start.get(j + 1) or not doc[j].whitespace_:
+            return False
+        return all(
+            doc[k].is_alpha and doc[k].text[:1].isupper() and not doc[k].text.isupper() and doc[k].lower_ not in STOP_WORDS and doc[k].text not in self._title_words
+            for k in (j, j + 1)
+        )
 
     def _next_word(self, doc: Doc, end: int) -> str:
         """The word after a span, with a hyphen joined on ("-based", "-led")."""
@@ -418,6 +429,8 @@ class ActorFinder:
                 continue  # "an inclusive government", "a Taliban spokesman": not one identified actor
             if "descriptor" in c.kinds and len(c.kinds) == 1 and self._descriptor_is_attached(doc, c, by_start, by_end):
                 continue
+            if "descriptor" in c.kinds and len(c.kinds) == 1 and c.start > 0 and doc[c.start - 1].lower_ in self.gazetteer.rank_modifiers:
+                continue  # "the deputy head of …": another, lower office than the descriptor's actor holds
             states = [i for i in c.kinds.get("name", []) + c.kinds.get("alias", []) if self.gazetteer.actors[i].type == "state"]
             place_capable = "place" in c.kinds or "metonym" in c.kinds or bool(states)
             cue = self._place_cue(doc, c, last_place_end) if place_capable else ""
