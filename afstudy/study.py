@@ -18,7 +18,6 @@ seeds' gold (``data/gold``) and the project folder as output root (the committed
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +29,6 @@ from afstudy.paths import ACTORS_FILE, DATA_DIR, FRAMES_FILE, GOLD_DIR, OUTLETS_
 VALIDATION_DIR: Path = DATA_DIR / "validation"
 GOLD_TABLES: tuple[str, ...] = ("line_roles", "mentions", "quotes", "frames", "places")
 STAGES: tuple[str, ...] = ("corpus", "actors", "quotes", "cooccurrence", "framing", "validation")
-SLUG = re.compile(r"[a-z0-9][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -220,10 +218,3 @@ def study_from_parameters(params: Mapping[str, Any]) -> Study:
         spacy_model=params.get("spacy_model"),
         base=PROJ_ROOT,
     )
-
-
-def check_slug(value: object, what: str) -> str:
-    """A parameter that becomes part of a file name: a lowercase slug, else an error."""
-    if not isinstance(value, str) or not SLUG.fullmatch(value):
-        raise AfstudyError(f"{what} must be a lowercase slug ([a-z0-9_]), got {value!r}")
-    return value

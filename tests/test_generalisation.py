@@ -9,8 +9,7 @@ import spacy
 
 from afstudy.gazetteer import Gazetteer
 from afstudy.pipeline import MENTIONS_KEY, build_pipeline
-from afstudy.quotes import QuoteFinder, load_quote_rules
-from afstudy.units import Unit
+from tests.test_quotes import quotes_of
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +24,7 @@ def mentions(package: tuple[spacy.language.Language, Gazetteer], text: str) -> l
 
 
 def quotes(package: tuple[spacy.language.Language, Gazetteer], paragraphs: list[str]) -> list[tuple[str, str, str]]:
-    nlp, gazetteer = package
-    units, start = [], 0
-    for n, text in enumerate(paragraphs, start=1):
-        units.append(Unit(f"t-p{n:02d}", "paragraph", n, 0, start, text))
-        start += len(text) + 2
-    doc = nlp("\n\n".join(paragraphs))
-    return [(doc.text[q.start : q.end], q.kind, q.speaker.actor_id or q.speaker.side) for q in QuoteFinder(doc, units, gazetteer, load_quote_rules()).find()]
+    return [(text, kind, speaker) for text, kind, speaker, *_ in quotes_of(package, paragraphs)]
 
 
 def test_a_speaker_is_never_the_date_after_said_on(package: tuple[spacy.language.Language, Gazetteer]) -> None:
