@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from afstudy.paths import NOTEBOOKS_DIR, PROJ_ROOT
-from afstudy.plotting import corpus_overview, save_figure
+from afstudy.plotting import corpus_overview, save_figure, show_figure
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 
@@ -85,3 +85,18 @@ def test_figures_are_byte_identical_across_saves(tmp_path: Path) -> None:
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.suffix
     assert b"<dc:date>" not in first[1].read_bytes()
+
+
+def test_a_saved_figure_is_shown_as_the_png_it_was_saved_as(tmp_path: Path) -> None:
+    articles = pd.DataFrame(
+        {
+            "article_id": ["a"], "outlet_id": ["x"], "event": ["e1"], "event_date": ["2018-11-09"], "published": ["2018-11-12"],
+            "date_precision": ["day"], "body_words_count": [300], "caption_words_count": [10], "removed_words_count": [40],
+        }
+    )
+    fig = corpus_overview(articles)
+    png, _ = save_figure(fig, tmp_path / "one")
+    shown = show_figure(fig, dpi=150)
+    assert shown.data == png.read_bytes() and shown.width == round(int.from_bytes(shown.data[16:20], "big") / 2)
+    unsaved = show_figure(corpus_overview(articles), dpi=150)  # never saved: rendered at 150 dpi
+    assert unsaved.data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(unsaved.data[16:20], "big") < int.from_bytes(shown.data[16:20], "big")
