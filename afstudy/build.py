@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -329,15 +330,35 @@ class _LazyRunner:
     def __init__(self, *, jobs: int, warm: bool, kernel: str) -> None:
         self.jobs, self.warm, self.kernel = jobs, warm, kernel
         self._runner: Any = None
+        self._starting: threading.Thread | None = None
 
     def get(self) -> Any:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         if self._runner is None:
             from afstudy.warm import WarmRunner
 
             self._runner = WarmRunner(jobs=self.jobs, kernel=self.kernel, warm=self.warm).__enter__()
         return self._runner
 
+    def start_early(self) -> None:
+        """Start the runner (the fork server's imports) in a thread, beside the in-process
+        steps that come first; ``get`` waits for it."""
+        if self._runner is None and self._starting is None:
+            self._starting = threading.Thread(target=self._start_quietly, name="afstudy-runner-start", daemon=True)
+            self._starting.start()
+
+    def _start_quietly(self) -> None:
+        try:
+            self.get()
+        except Exception:  # noqa: BLE001 - get() in the main thread starts it again and reports the error
+            self._runner = None
+
     def close(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         if self._runner is not None:
             runner, self._runner = self._runner, None
             runner.__exit__(None, None, None)
@@ -369,15 +390,21 @@ def build(study: Study, *, jobs: int | None = None, cold: bool = False, kernel: 
     report = Report()
     runner = _LazyRunner(jobs=jobs, warm=not cold, kernel=kernel)
     try:
-        for step in plan_first(study):
+        first = plan_first(study)
+        if not cold and not all(stamps.is_current(s.name, _digest(s, stamps), s.outputs) for s in first):
+            runner.start_early()  # the extraction changes, so notebooks will run
+        for step in first:
             _run_in_process(step, stamps, report)
         stamps.save()
-        _run_notebooks(plan_notebooks(study), stamps, report, runner=runner, log=log)
         grid = plan_grid(study)
         for step in grid:
             if step.action is not None:
                 _run_in_process(step, stamps, report)
-        _run_notebooks([s for s in grid if s.notebook is not None], stamps, report, runner=runner, log=log)
+        # one batch for every notebook that reads only the extraction (the long ones first,
+        # so that no core waits at the end), then the explorer, which reads their tables
+        notebooks = [*plan_notebooks(study), *(s for s in grid if s.notebook is not None)]
+        _run_notebooks([s for s in notebooks if s.name != EXPLORER.stem], stamps, report, runner=runner, log=log)
+        _run_notebooks([s for s in notebooks if s.name == EXPLORER.stem], stamps, report, runner=runner, log=log)
         slugs = {s.name.split("/", 1)[1] for s in grid if s.name.startswith("04-cooccurrence/")}
         report.removed = remove_stale_grid_outputs(study, slugs)
     finally:
