@@ -47,6 +47,7 @@ Two measures make the claim checkable (:func:`afstudy.bench.run` reports them):
 from __future__ import annotations
 
 import csv
+import datetime
 import math
 import random
 import re
@@ -59,7 +60,7 @@ from afstudy.paths import PROJ_ROOT
 
 VALIDATION_CORPUS = PROJ_ROOT / "data" / "validation" / "corpus"
 VALIDATION_VALUE_SETS = PROJ_ROOT / "data" / "validation" / "value_sets.yaml"
-GENERATOR_VERSION = "1"  # written beside a corpus; a corpus of another version is rewritten
+GENERATOR_VERSION = "2"  # written beside a corpus; a corpus of another version is rewritten
 KEEP_MIN_ARTICLES = 3  # a capitalised word in at least this many validation articles is kept
 NEW_NAME_SHARE = 0.7  # share of replaced names and words that are new (the others recur)
 RARE_WORD_SHARE = 0.5  # share of the rare lowercase words (6+ letters) that are replaced
@@ -131,6 +132,12 @@ def generated_word(rng: random.Random, like: str) -> str:
     return _syllables(rng, (2, 3)) + like[-3:]
 
 
+def _sentence_start(match: re.Match[str]) -> bool:
+    """Whether a match opens its line or a sentence (after end punctuation and a space)."""
+    before = match.string[: match.start()].rstrip("“\"‘( ")
+    return not before or before[-1] in ".!?:"
+
+
 @dataclass
 class Substituter:
     """Replaces the rare names, some rare words and all numbers of one article at a time
@@ -158,12 +165,12 @@ class Substituter:
 
     def article(self, lines: list[str]) -> list[str]:
         """The lines of one article with its names, words and numbers replaced (one mapping
-        per article; a line's first word is kept)."""
+        per article; a sentence's first word is kept)."""
         mapping: dict[str, str] = {}
 
         def name(match: re.Match[str]) -> str:
             word = match.group()
-            if word in self.names or word in MONTHS_DAYS or match.start() == 0:
+            if word in self.names or word in MONTHS_DAYS or _sentence_start(match):
                 return word
             if word not in mapping:
                 mapping[word] = self._new("name", word)
@@ -190,7 +197,22 @@ def _headline(pool: list[str], rng: random.Random) -> str:
 
 
 def _body(pool: list[str], rng: random.Random) -> list[str]:
-    return [" ".join(rng.choice(pool) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(5, 16))]
+    return [" ".join(rng.choice(pool) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(4, 12))]
+
+
+def benchmark_events() -> list[tuple[str, str]]:
+    """(id, date) of the events of the package's value sets, sorted: what a metadata row may name."""
+    from afstudy.valuesets import load_value_sets
+
+    return sorted((e.id, e.date) for e in load_value_sets().events.values())
+
+
+def metadata_dates(rng: random.Random, events: list[tuple[str, str]]) -> list[str]:
+    """published, date_precision, event, event_date of one article: a known event and a
+    publication day within a week after it."""
+    event, date = rng.choice(events)
+    day = datetime.date.fromisoformat(date) + datetime.timedelta(days=rng.randint(0, 7))
+    return [day.isoformat(), "day", event, date]
 
 
 def realistic_corpus(folder: Path, n_articles: int, *, seed: int = 2021, source: Path = VALIDATION_CORPUS) -> int:
@@ -198,6 +220,7 @@ def realistic_corpus(folder: Path, n_articles: int, *, seed: int = 2021, source:
     numbers into ``folder`` (``*.txt`` and ``metadata.csv``); returns the number written."""
     articles = validation_paragraphs(source)
     pool = [s for paragraphs in articles for p in paragraphs for s in sentences(p)]
+    events = benchmark_events()
     rng = random.Random(seed)
     substituter = Substituter(common_words(articles, NAME), common_words(articles, WORD), random.Random(seed + 1))
     folder.mkdir(parents=True, exist_ok=True)
@@ -213,8 +236,7 @@ def realistic_corpus(folder: Path, n_articles: int, *, seed: int = 2021, source:
             lines += rng.choice(CHROME_BOTTOM)
             name = f"{n:07d}.txt"
             (folder / name).write_text("\n\n".join(lines) + "\n", encoding="utf-8")
-            day = f"20{rng.randint(18, 23)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            writer.writerow([name, f"bench-{n:07d}", outlet, outlet_id, kind, headline, day, "day", "synthetic", day, "realistic benchmark article"])
+            writer.writerow([name, f"bench-{n:07d}", outlet, outlet_id, kind, headline, *metadata_dates(rng, events), "realistic benchmark article"])
     (folder / "generator.txt").write_text(f"realistic {GENERATOR_VERSION} seed {seed} articles {n_articles}\n", encoding="utf-8")
     return n_articles
 
