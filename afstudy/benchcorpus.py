@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import math
 import random
 import re
@@ -60,7 +61,7 @@ from afstudy.paths import PROJ_ROOT
 
 VALIDATION_CORPUS = PROJ_ROOT / "data" / "validation" / "corpus"
 VALIDATION_VALUE_SETS = PROJ_ROOT / "data" / "validation" / "value_sets.yaml"
-GENERATOR_VERSION = "2"  # written beside a corpus; a corpus of another version is rewritten
+GENERATOR_VERSION = "3"  # written beside a corpus (FOLDER.generator); a corpus of another version is rewritten
 KEEP_MIN_ARTICLES = 3  # a capitalised word in at least this many validation articles is kept
 NEW_NAME_SHARE = 0.7  # share of replaced names and words that are new (the others recur)
 RARE_WORD_SHARE = 0.5  # share of the rare lowercase words (6+ letters) that are replaced
@@ -75,19 +76,21 @@ CODAS = ["", "", "", "n", "r", "v", "m", "l", "k", "d", "sh", "t", "z", "ov", "i
 NAME = re.compile(r"(?<![\w’'-])[A-Z][a-z]+(?:[-’'][A-Za-z]?[a-z]+)*(?![\w-])")
 WORD = re.compile(r"(?<![\w’'-])[a-z]{6,}(?![\w’'-])")
 DIGITS = re.compile(r"\d+")
-SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]?\s+(?=[“\"‘(]?[A-Z0-9])")
+SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"’)]))\s+(?=[“\"‘(]?[A-Z0-9])")
 MONTHS_DAYS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 
 # ---- the validation texts -------------------------------------------------------------
-def validation_paragraphs(folder: Path = VALIDATION_CORPUS) -> list[list[str]]:
-    """The body paragraphs of every validation article, as afstudy reads and cleans them."""
+@functools.lru_cache(maxsize=2)
+def validation_paragraphs(folder: Path = VALIDATION_CORPUS) -> tuple[tuple[str, ...], ...]:
+    """The body paragraphs of every validation article, as afstudy reads and cleans them
+    (read once per process)."""
     from afstudy.parsing import parse_corpus
     from afstudy.valuesets import load_value_sets
 
     value_sets = load_value_sets(VALIDATION_VALUE_SETS) if folder == VALIDATION_CORPUS else None
     parsed = parse_corpus(folder, value_sets=value_sets)
-    return [[p.text for p in a.paragraphs if p.kind == "paragraph"] for a in parsed.articles]
+    return tuple(tuple(p.text for p in a.paragraphs if p.kind == "paragraph") for a in parsed.articles)
 
 
 def _quote_open(text: str) -> bool:
@@ -108,7 +111,7 @@ def sentences(paragraph: str) -> list[str]:
     return out
 
 
-def common_words(articles: list[list[str]], pattern: re.Pattern[str], min_articles: int = KEEP_MIN_ARTICLES) -> set[str]:
+def common_words(articles: Iterable[Iterable[str]], pattern: re.Pattern[str], min_articles: int = KEEP_MIN_ARTICLES) -> set[str]:
     """The words matching ``pattern`` found in at least ``min_articles`` articles (for
     capitalised words: the recurring actors, places and title words): never replaced."""
     seen: Counter[str] = Counter()
@@ -237,13 +240,18 @@ def realistic_corpus(folder: Path, n_articles: int, *, seed: int = 2021, source:
             name = f"{n:07d}.txt"
             (folder / name).write_text("\n\n".join(lines) + "\n", encoding="utf-8")
             writer.writerow([name, f"bench-{n:07d}", outlet, outlet_id, kind, headline, *metadata_dates(rng, events), "realistic benchmark article"])
-    (folder / "generator.txt").write_text(f"realistic {GENERATOR_VERSION} seed {seed} articles {n_articles}\n", encoding="utf-8")
+    _stamp(folder).write_text(f"realistic {GENERATOR_VERSION} seed {seed} articles {n_articles}\n", encoding="utf-8")
     return n_articles
+
+
+def _stamp(folder: Path) -> Path:
+    """The file beside a corpus folder naming the generator, seed and size that wrote it."""
+    return folder.with_name(folder.name + ".generator")
 
 
 def corpus_is_current(folder: Path, n_articles: int, *, seed: int = 2021) -> bool:
     """Whether ``folder`` holds the corpus this generator writes for ``n_articles`` and ``seed``."""
-    stamp = folder / "generator.txt"
+    stamp = _stamp(folder)
     return (folder / "metadata.csv").exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == f"realistic {GENERATOR_VERSION} seed {seed} articles {n_articles}\n"
 
 
