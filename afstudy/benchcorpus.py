@@ -61,7 +61,7 @@ from afstudy.paths import PROJ_ROOT
 
 VALIDATION_CORPUS = PROJ_ROOT / "data" / "validation" / "corpus"
 VALIDATION_VALUE_SETS = PROJ_ROOT / "data" / "validation" / "value_sets.yaml"
-GENERATOR_VERSION = "3"  # written beside a corpus (FOLDER.generator); a corpus of another version is rewritten
+GENERATOR_VERSION = "4"  # written beside a corpus (FOLDER.generator); a corpus of another version is rewritten
 KEEP_MIN_ARTICLES = 3  # a capitalised word in at least this many validation articles is kept
 NEW_NAME_SHARE = 0.7  # share of replaced names and words that are new (the others recur)
 RARE_WORD_SHARE = 0.5  # share of the rare lowercase words (6+ letters) that are replaced
@@ -191,12 +191,10 @@ class Substituter:
 
 
 # ---- the corpus ------------------------------------------------------------------------
-def _headline(pool: list[str], rng: random.Random) -> str:
-    for _ in range(50):
-        candidate = rng.choice(pool)
-        if 6 <= len(candidate.split()) <= 16 and not _quote_open(candidate):
-            return candidate.rstrip(".")
-    return pool[0].rstrip(".")
+def headline_pool(pool: list[str]) -> list[str]:
+    """Sentences that can stand as headlines: 5-12 words, opening with a capital, closing
+    with a full stop (dropped), without quotation marks, colons or semicolons."""
+    return [s.rstrip(".") for s in pool if 5 <= len(s.split()) <= 12 and s[0].isupper() and s.endswith(".") and not re.search(r"[\"“”‘’:;]", s)]
 
 
 def _body(pool: list[str], rng: random.Random) -> list[str]:
@@ -223,6 +221,7 @@ def realistic_corpus(folder: Path, n_articles: int, *, seed: int = 2021, source:
     numbers into ``folder`` (``*.txt`` and ``metadata.csv``); returns the number written."""
     articles = validation_paragraphs(source)
     pool = [s for paragraphs in articles for p in paragraphs for s in sentences(p)]
+    heads = headline_pool(pool)
     events = benchmark_events()
     rng = random.Random(seed)
     substituter = Substituter(common_words(articles, NAME), common_words(articles, WORD), random.Random(seed + 1))
@@ -232,7 +231,7 @@ def realistic_corpus(folder: Path, n_articles: int, *, seed: int = 2021, source:
         writer.writerow(METADATA_HEADER)
         for n in range(n_articles):
             outlet_id, outlet, kind = rng.choice(OUTLETS)
-            headline, *body = substituter.article([_headline(pool, rng), *_body(pool, rng)])
+            headline, *body = substituter.article([rng.choice(heads), *_body(pool, rng)])
             lines = [*rng.choice(CHROME_TOP), headline, *body]
             if rng.random() < 0.3:
                 lines.insert(rng.randint(len(lines) // 2, len(lines)), "READ MORE: Related coverage of the talks")
