@@ -19,11 +19,18 @@ together so quotations stay balanced). In every article:
   from a seeded RNG): a fresh name with probability :data:`NEW_NAME_SHARE`, else one generated
   earlier (names recur across articles, as in a news stream). The recurring actors and places
   (Russia, Taliban, Lavrov, Moscow, ...) are kept, so the extraction still finds its actors;
+* lowercase words of 6 or more letters that are rare in the validation texts (same rule)
+  are replaced, with probability :data:`RARE_WORD_SHARE`, by generated words of 2-3
+  syllables keeping the word's last three letters (new or recurring as names are): real news
+  keeps bringing rare words too, which recombined sentences would repeat;
 * every run of digits is replaced by new digits of the same length (years by a year of
   2000-2024), so numbers, sums and dates are new as in real reports;
-* the headline line, 0-2 page-chrome lines above and below, an occasional "READ MORE" line
-  and the ``metadata.csv`` columns are written as :func:`afstudy.bench.synthetic_corpus`
-  writes them (the seed outlets, whose cleaning profiles the pipeline has).
+* a sentence's first word is kept; the headline is a short sentence of the pool (5-12 words,
+  ending with a full stop, which is dropped); a few page-chrome lines above and below, an
+  occasional "READ MORE" line and the ``metadata.csv`` columns are written as
+  :func:`afstudy.bench.synthetic_corpus` writes them (the seed outlets, whose cleaning
+  profiles the pipeline has; an event of the package's value sets and a publication day
+  within a week after it).
 
 Two measures make the claim checkable (:func:`afstudy.bench.run` reports them):
 
@@ -33,7 +40,8 @@ Two measures make the claim checkable (:func:`afstudy.bench.run` reports them):
   grows (Heaps' law, types ~ K * words ** beta), so a corpus is compared with the real
   validation texts at the same length: the novelty of its first W words, W the validation
   body's word count, beside the validation texts' own; and the novelty of its last tenth
-  beside what Heaps' law fitted on the validation texts predicts for that stretch;
+  beside what Heaps' law fitted on the validation texts predicts for that stretch (a rough
+  upper reference: beta fitted on some 20,000 words is larger than a large news corpus's);
 * **tokenizer cache hit share** (:class:`CacheMeter`): the share of the tokenizer's chunks
   (spaCy's own split: runs of non-space, and runs of whitespace less one leading space) that
   spaCy answers from its special cases or its cache, with the cache replayed as spaCy
