@@ -111,7 +111,7 @@ def test_run_reports_every_measure(results: pd.DataFrame) -> None:
 
 
 def test_a_missing_peer_model_gives_not_measured_rows(results: pd.DataFrame, capsys: pytest.CaptureFixture[str]) -> None:
-    peer = results[results["measure"].isin(["peer_words_per_s", "extract_over_peer_ratio"])]
-    assert len(peer) == 2
+    peer = results[results["measure"].isin(["peer_words_per_s", "extract_over_peer_ratio", "profile_over_peer_ratio"])]
+    assert len(peer) == 3
     assert all(math.isnan(v) for v in peer["value"])
     assert all(note.startswith("not measured") and "no_such_spacy_pipeline" in note for note in peer["note"])
