@@ -108,9 +108,13 @@ notebooks: figures ## Store the executed notebooks' key numbers as the nbval ref
 	  $(PY) -c "import sys; from afstudy.notebooks import store_reference_outputs as s; print(sys.argv[1], s(sys.argv[1], sys.argv[2]), 'checked cells')" \
 	    notebooks/$$nb.ipynb $$run; done
 
+# PEER_MODEL: an installed spaCy pipeline (a name for spacy.load) timed on the same texts;
+# without it the peer rows read "not measured".
 BENCH_ARTICLES ?= 10000
-bench: $(ENV_STAMP) ## Benchmark on a synthetic corpus (BENCH_ARTICLES=10000): ratios to the tokenizer floor, memory, dask speed-up.
-	$(PY) -m afstudy.bench --articles $(BENCH_ARTICLES) --out build/bench --dask
+PEER_MODEL ?=
+bench: $(ENV_STAMP) ## Benchmarks: extraction on a realistic corpus (BENCH_ARTICLES=10000 [PEER_MODEL=…]): ratios to the tokenizer floor and a peer, memory, writing shares, dask; then the cold vs warm build.
+	$(PY) -m afstudy.bench --articles $(BENCH_ARTICLES) --out build/bench --dask $(if $(PEER_MODEL),--peer-model $(PEER_MODEL),)
+	$(PY) -m afstudy.benchbuild --out build/bench
 
 lab: $(ENV_STAMP) ## Start JupyterLab on 127.0.0.1 (token auth on) in notebooks/, kernel "afstudy".
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL) \
