@@ -302,6 +302,9 @@ def vocabulary_rows(corpus: VocabularyMeter, cache: CacheMeter) -> list[dict[str
     ]
 
 
+LONG_ARTICLE_SENTENCES = (4_000, 16_000)
+
+
 def run(
     n_articles: int,
     out: Path,
@@ -311,6 +314,7 @@ def run(
     peer_model: str | None = None,
     batch_size: int = 64,
     profile_articles: int = 1000,
+    long_sentences: tuple[int, int] = LONG_ARTICLE_SENTENCES,
 ) -> pd.DataFrame:
     """Measure and return one results row per measurement (measure, value, note)."""
     corpus = make_corpus(corpus_kind, n_articles, out)
@@ -327,8 +331,10 @@ def run(
         extract_rss = peak_rss_mib()
         specs = [Spec(unit=unit, level=level) for unit in UNITS for level in LEVELS]
         start = time.perf_counter()
-        cooccurrence_counts_streamed(Path(tmp) / "local" / "mentions.csv", Path(tmp) / "local" / "sentences.csv", specs)
+        counted = cooccurrence_counts_streamed(Path(tmp) / "local" / "mentions.csv", Path(tmp) / "local" / "sentences.csv", specs, dense=False)
         cooc_s = time.perf_counter() - start
+        distinct_actors = max(len(c.keys) for c in counted.values())  # type: ignore[union-attr]
+        del counted
         rows += [
             {"measure": "articles", "value": n_articles},
             {"measure": "articles_processed", "value": summary.processed},
@@ -338,7 +344,8 @@ def run(
             {"measure": "extract_words_per_s", "value": words / extract_s},
             {"measure": "extract_over_tokenizer_ratio", "value": tokenizer_s / extract_s, "note": "target >= 0.25"},
             {"measure": "extract_s", "value": extract_s, "note": "afstudy extract, CSV tables"},
-            {"measure": "cooccurrence_all_units_s", "value": cooc_s},
+            {"measure": "cooccurrence_all_units_s", "value": cooc_s, "note": "streamed, sparse counts (dense=False)"},
+            {"measure": "cooccurrence_distinct_keys", "value": distinct_actors, "note": "actors co-occurring in the largest spec (provisional ones included)"},
             {"measure": "cooccurrence_over_extract_ratio", "value": cooc_s / extract_s},
             {"measure": "peak_rss_mib_after_extract", "value": extract_rss},
             {"measure": "peak_rss_mib_after_cooccurrence", "value": peak_rss_mib()},
@@ -376,9 +383,38 @@ def run(
     rows += writing_rows(extract_s, formatting_s, write_s, conversion_s, csv_mib, parquet_mib)
     rows += vocabulary_rows(floor.vocabulary, floor.cache)
     rows += peer_rows(peer_model, floor.sample, words / extract_s, total, batch_size)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows += long_article_rows(nlp, profiles, rules, Path(tmp), long_sentences)
     frame = pd.DataFrame(rows)
     frame["note"] = frame["note"].fillna("")
     return frame[["measure", "value", "note"]]
+
+
+def long_article_rows(nlp: Language, profiles: Profiles, rules: QuoteRules, work: Path, sizes: tuple[int, int] = LONG_ARTICLE_SENTENCES) -> list[dict[str, object]]:
+    """Seconds to extract one article of 4,000 and one of 16,000 sentences (``sizes``; a
+    third of them quotes with a pronoun speaker), and their ratio: about 4 when quote
+    attribution and the rest are linear in the article's length, 16 when quadratic."""
+    with open(PROJ_ROOT / "seeds" / "metadata.csv", encoding="utf-8", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    seconds = {}
+    for n in sizes:
+        folder = work / f"long_{n}"
+        folder.mkdir(parents=True)
+        body = "".join(f"Speaker {k} said the talks on item {k} would resume. “We will see,” he added. Others disagreed on point {k}.\n\n" for k in range(n // 3))
+        (folder / "long.txt").write_text("Long Report\n\n" + body, encoding="utf-8")
+        with open(folder / "metadata.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(row), lineterminator="\n")
+            writer.writeheader()
+            writer.writerow(dict(row, file="long.txt", article_id=f"long-{n}", headline=""))
+        start = time.perf_counter()
+        extract_to_dir(nlp, folder, work / f"out_{n}", profiles=profiles, quote_rules=rules, progress=False)
+        seconds[n] = time.perf_counter() - start
+    small, large = sizes
+    linear = large / small
+    return [
+        *({"measure": f"long_article_{i}_s", "value": seconds[n], "note": f"afstudy extract of one article of {n:,} sentences"} for i, n in (("short", small), ("long", large))),
+        {"measure": "long_article_time_ratio", "value": seconds[large] / seconds[small], "note": f"{large:,} over {small:,} sentences: {linear:g} if linear, {linear ** 2:g} if quadratic"},
+    ]
 
 
 def writing_rows(extract_s: float, formatting_s: float, write_s: float, conversion_s: float, csv_mib: float, parquet_mib: float) -> list[dict[str, object]]:

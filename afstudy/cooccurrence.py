@@ -228,33 +228,59 @@ def article_chunks(path: str | Path, columns: list[str], rows: int) -> Iterator[
         yield carry
 
 
+@dataclass(frozen=True)
+class SparseCounts:
+    """Co-occurrence counts of a large corpus: n_AB as a sparse symmetric matrix over the
+    sorted ``keys`` (the non-zero pairs only), and the number of units N."""
+
+    matrix: sparse.csr_array
+    keys: list[str]
+    n_units: int
+
+    def dense(self, spec: Spec) -> Counts:
+        """The same counts as :func:`cooccurrence_counts` gives (``min_count`` applied)."""
+        return _counts(spec, self.matrix.toarray(), self.keys, self.n_units) if self.keys else _no_mentions(spec)
+
+
 class _PairCounts:
-    """An n_AB array that grows as new keys appear."""
+    """n_AB accumulated as sparse blocks over a growing key index: memory grows with the
+    number of co-occurring pairs, not with the square of the number of actors."""
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
-        self.c = np.zeros((0, 0), dtype=np.int64)
+        self.blocks: list[sparse.coo_array] = []
 
-    def add(self, c: np.ndarray, keys: list[str]) -> None:
-        for key in keys:
-            self.index.setdefault(key, len(self.index))
-        grow = len(self.index) - self.c.shape[0]
-        if grow:
-            self.c = np.pad(self.c, ((0, grow), (0, grow)))
-        where = np.array([self.index[k] for k in keys])
-        self.c[np.ix_(where, where)] += c
+    def add(self, c: sparse.spmatrix, keys: list[str]) -> None:
+        where = np.array([self.index.setdefault(k, len(self.index)) for k in keys], dtype=np.int64)
+        block = sparse.coo_array(c)
+        self.blocks.append(sparse.coo_array((block.data, (where[block.row], where[block.col]))))
+        if len(self.blocks) >= 16:  # fold the blocks, so that they do not pile up
+            self.blocks = [self._total()]
 
-    def sorted(self) -> tuple[np.ndarray, list[str]]:
+    def _total(self) -> sparse.coo_array:
+        n = len(self.index)
+        rows = np.concatenate([b.row for b in self.blocks]) if self.blocks else np.zeros(0, np.int64)
+        cols = np.concatenate([b.col for b in self.blocks]) if self.blocks else np.zeros(0, np.int64)
+        data = np.concatenate([b.data for b in self.blocks]) if self.blocks else np.zeros(0, np.int64)
+        total = sparse.coo_array((data.astype(np.int64), (rows, cols)), shape=(n, n))
+        total.sum_duplicates()
+        return total
+
+    def sorted(self) -> tuple[sparse.csr_array, list[str]]:
         keys = sorted(self.index)
         where = np.array([self.index[k] for k in keys], dtype=np.intp)
-        return self.c[np.ix_(where, where)], keys
+        return self._total().tocsr()[where][:, where], keys
 
 
-def cooccurrence_counts_streamed(mentions_csv: str | Path, sentences_csv: str | Path, specs: list[Spec], *, chunk_rows: int = 50_000) -> dict[Spec, Counts]:
+def cooccurrence_counts_streamed(
+    mentions_csv: str | Path, sentences_csv: str | Path, specs: list[Spec], *, chunk_rows: int = 50_000, dense: bool = True
+) -> dict[Spec, Counts] | dict[Spec, SparseCounts]:
     """The counts of several specs from the mentions and sentences tables on disk, in one
     pass over each, holding about ``chunk_rows`` rows at a time: memory does not grow
-    with the corpus. The result equals :func:`cooccurrence_counts` for each spec (quote
-    speakers as mentions are not supported here)."""
+    with the corpus. With ``dense`` the result equals :func:`cooccurrence_counts` for each
+    spec; with ``dense=False`` it is :class:`SparseCounts` (for the thousands of actors a
+    large corpus names, whose dense matrices would not fit in memory; ``min_count`` is not
+    applied). Quote speakers as mentions are not supported here."""
     if any(spec.speakers_as_mentions for spec in specs):
         raise ValueError("speakers_as_mentions needs the quotes table: use cooccurrence_counts")
     pairs = {spec: _PairCounts() for spec in specs}
@@ -266,19 +292,16 @@ def cooccurrence_counts_streamed(mentions_csv: str | Path, sentences_csv: str | 
             m = select_mentions(chunk, spec)
             if not m.empty:
                 x, keys = incidence(m, spec)
-                pairs[spec].add((x.T @ x).toarray(), keys)
+                pairs[spec].add(x.T @ x, keys)
     n_units = dict.fromkeys(specs, 0)
     outlet_of = pd.Series(outlets, dtype=object)
     for chunk in article_chunks(sentences_csv, SENTENCE_FIELDS, chunk_rows):
         for spec in specs:
             n_units[spec] += count_units(chunk, spec, outlet_of)
-    out = {}
-    for spec in specs:
-        if not pairs[spec].index:
-            out[spec] = _no_mentions(spec)
-        else:
-            out[spec] = _counts(spec, *pairs[spec].sorted(), n_units[spec])
-    return out
+    found = {spec: SparseCounts(*pairs[spec].sorted(), n_units[spec]) for spec in specs}
+    if not dense:
+        return found
+    return {spec: c.dense(spec) if pairs[spec].index else _no_mentions(spec) for spec, c in found.items()}
 
 
 def apply_measure(counts: Counts, measure: str) -> pd.DataFrame:

@@ -90,7 +90,7 @@ def test_substitution_keeps_common_words_and_maps_names_within_an_article() -> N
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    return run(20, tmp_path_factory.mktemp("bench"), with_dask=False, peer_model="no_such_spacy_pipeline", profile_articles=20)
+    return run(20, tmp_path_factory.mktemp("bench"), with_dask=False, peer_model="no_such_spacy_pipeline", profile_articles=20, long_sentences=(60, 240))
 
 
 def test_run_reports_every_measure(results: pd.DataFrame) -> None:
@@ -101,6 +101,7 @@ def test_run_reports_every_measure(results: pd.DataFrame) -> None:
         "peak_rss_mib_after_cooccurrence", "csv_writing_share", "parquet_writing_share", "parquet_conversion_s",
         "validation_novelty_per_1000_words", "novelty_per_1000_words_at_validation_length", "tokenizer_cache_hit_share",
         "peer_words_per_s", "extract_over_peer_ratio", "stage_share_tokenizer", "stage_share_row_builders",
+        "cooccurrence_distinct_keys", "long_article_short_s", "long_article_long_s", "long_article_time_ratio",
     }
     assert expected <= measures
     value = dict(zip(results["measure"], results["value"], strict=True))
@@ -108,6 +109,7 @@ def test_run_reports_every_measure(results: pd.DataFrame) -> None:
     assert 0 < value["tokenizer_cache_hit_share"] < 1
     assert 0 < value["csv_writing_share"] < 1 and 0 < value["parquet_writing_share"] < 1
     assert sum(v for m, v in value.items() if m.startswith("stage_share_")) == pytest.approx(1.0)
+    assert value["cooccurrence_distinct_keys"] > 0 and value["long_article_time_ratio"] > 0
 
 
 def test_a_missing_peer_model_gives_not_measured_rows(results: pd.DataFrame, capsys: pytest.CaptureFixture[str]) -> None:

@@ -174,6 +174,11 @@ def test_streamed_counts_equal_the_in_memory_counts_for_every_spec_and_chunk_siz
             assert (streamed[spec].n_units, streamed[spec].message) == (expected.n_units, expected.message), spec
             pd.testing.assert_frame_equal(streamed[spec].matrix, expected.matrix)
     assert streamed[Spec(unit="sentence")].matrix.to_numpy().sum() > 0
+    kept = cooccurrence_counts_streamed(folder / "mentions.csv", folder / "sentences.csv", specs, chunk_rows=7, dense=False)
+    for spec in specs:  # the sparse form holds the same counts
+        pd.testing.assert_frame_equal(kept[spec].dense(spec).matrix, cooccurrence_counts(mentions, sentences, spec).matrix)
+    big = kept[Spec(unit="sentence")]
+    assert big.matrix.nnz < len(big.keys) ** 2 and (big.matrix != big.matrix.T).nnz == 0
 
 
 def test_streamed_counts_refuse_a_table_whose_articles_are_interleaved(tmp_path: Path) -> None:
