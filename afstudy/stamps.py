@@ -5,7 +5,9 @@ Digests are of content, not of modification times, so touching a file reruns not
 one-line change to the gazetteer reruns only the steps whose inputs really changed (a
 co-occurrence run reruns only if the mention tables it reads changed). File digests are
 cached by (size, mtime_ns), so an unchanged tree is checked without reading it again.
-Only the standard library is imported here: a no-op build must start fast.
+A curated YAML file is digested by its tokens, so a comment or a blank line reruns nothing.
+Only the standard library is imported at start (PyYAML only when a YAML file changed): a
+no-op build must start fast.
 """
 
 from __future__ import annotations
@@ -18,6 +20,23 @@ from pathlib import Path
 from typing import Any
 
 from afstudy.io import atomic_write_text
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _yaml_digest(path: Path) -> str | None:
+    """SHA-256 of a YAML file's token stream: comments, blank lines and indentation within
+    the same structure do not count, everything the loaders read does (a repeated key
+    too); None when the file does not scan (its bytes count then)."""
+    import yaml  # only when a curated file changed
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        tokens = [(type(t).__name__, getattr(t, "value", None), getattr(t, "style", None)) for t in yaml.scan(text, Loader=yaml.SafeLoader)]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return "yaml:" + hashlib.sha256(json.dumps(tokens, default=str).encode()).hexdigest()
 
 
 class Stamps:
@@ -42,11 +61,13 @@ class Stamps:
         cached = self._cache.get(key)
         if cached and cached[0] == st.st_size and cached[1] == st.st_mtime_ns:
             return str(cached[2])
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        value = digest.hexdigest()
+        value = _yaml_digest(path) if path.suffix in YAML_SUFFIXES else None
+        if value is None:
+            digest = hashlib.sha256()
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            value = digest.hexdigest()
         self._cache[key] = [st.st_size, st.st_mtime_ns, value]
         self._dirty = True
         return value
