@@ -41,6 +41,7 @@ FULL_WIDTH_IN = 7.2  # two columns (183 mm)
 GROUP_COLOURS: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000")
 GROUP_MARKERS: tuple[str, ...] = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "h")
 MAX_GROUPS_IN_ONE_PANEL = 8  # more groups than this are drawn as small multiples
+MAX_GROUPS_SHOWN = 30  # beyond this, the small multiples show the groups that weigh most
 STYLE: dict[str, object] = {
     "font.family": "DejaVu Sans",
     "font.size": 7,
@@ -430,12 +431,26 @@ def outlet_small_multiples(matrices: dict[str, pd.DataFrame], order: list[str], 
     return fig
 
 
-def _dot_panels(values: pd.DataFrame, rows: list[str], groups: list[str], *, row_col: str, x: str, low: str | None, high: str | None, title: str, xlabel: str, xlim: tuple[float, float] | None) -> Figure:
+def top_groups(groups: list[str], weights: dict[str, float], limit: int = MAX_GROUPS_SHOWN) -> list[str]:
+    """``groups`` when there are at most ``limit``, else the ``limit`` that weigh most (ties
+    by name), in their original order."""
+    if len(groups) <= limit:
+        return groups
+    keep = set(sorted(groups, key=lambda g: (-weights.get(g, 0.0), g))[:limit])
+    return [g for g in groups if g in keep]
+
+
+def _dot_panels(values: pd.DataFrame, rows: list[str], groups: list[str], *, row_col: str, x: str, low: str | None, high: str | None, title: str, xlabel: str, xlim: tuple[float, float] | None, weights: dict[str, float] | None = None, weight_label: str = "") -> Figure:
     """Dots (with intervals when ``low``/``high`` are given) of ``x`` for each row and
     group. Up to MAX_GROUPS_IN_ONE_PANEL groups share one panel, each with its own
     colour and marker; with more, there is one small panel per row with the groups down
-    its axis, so nothing crowds."""
+    its axis, so nothing crowds; beyond MAX_GROUPS_SHOWN groups, the panels show those
+    with the largest ``weights`` and the title says how many of how many."""
     apply_style()
+    shown = top_groups(groups, weights or {})
+    if len(shown) < len(groups):
+        title = f"{title} ({len(shown)} of {len(groups)} groups: those with most {weight_label})"
+        groups = shown
     styles = group_styles(groups)
     if len(groups) <= MAX_GROUPS_IN_ONE_PANEL:
         fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.3 * len(rows) + 0.2 * -(-len(groups) // 2) + 1.2), layout="constrained")
@@ -490,7 +505,9 @@ def pair_comparison(values: pd.DataFrame, title: str, xlabel: str) -> Figure:
     per outlet; one panel per pair beyond eight outlets)."""
     pairs = list(dict.fromkeys(values["pair"]))
     outlets = sorted(values["outlet_id"].unique())
-    return _dot_panels(values.rename(columns={"outlet_id": "group"}), pairs, outlets, row_col="pair", x="value", low=None, high=None, title=title, xlabel=xlabel, xlim=None)
+    weights = values.groupby("outlet_id")["value"].sum().to_dict()
+    return _dot_panels(values.rename(columns={"outlet_id": "group"}), pairs, outlets, row_col="pair", x="value", low=None, high=None, title=title, xlabel=xlabel, xlim=None,
+                       weights=weights, weight_label="co-occurrence")
 
 
 def salience_dots(sal: pd.DataFrame, frames: list[str], title: str) -> Figure:
@@ -498,8 +515,10 @@ def salience_dots(sal: pd.DataFrame, frames: list[str], title: str) -> Figure:
     interval; frames as rows, groups as distinct markers (one panel per frame beyond eight
     groups)."""
     groups = sorted(sal["group"].unique())
+    weights = sal.groupby("group")["sentences_count"].max().to_dict()
     return _dot_panels(sal, frames, groups, row_col="frame", x="sentence_share", low="sentence_share_low", high="sentence_share_high",
-                       title=title, xlabel="share of body sentences with the frame (95% bootstrap interval)", xlim=(-0.02, 1.02))
+                       title=title, xlabel="share of body sentences with the frame (95% bootstrap interval)", xlim=(-0.02, 1.02),
+                       weights=weights, weight_label="body sentences")
 
 
 MAIN_MEASURES: dict[str, str] = {

@@ -100,3 +100,23 @@ def test_a_saved_figure_is_shown_as_the_png_it_was_saved_as(tmp_path: Path) -> N
     assert shown.data == png.read_bytes() and shown.width == round(int.from_bytes(shown.data[16:20], "big") / 2)
     unsaved = show_figure(corpus_overview(articles), dpi=150)  # never saved: rendered at 150 dpi
     assert unsaved.data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(unsaved.data[16:20], "big") < int.from_bytes(shown.data[16:20], "big")
+
+
+def test_many_outlets_get_distinct_styles_and_crowded_panels_show_the_top_groups() -> None:
+    from afstudy.plotting import MAX_GROUPS_SHOWN, group_styles, salience_dots, top_groups
+
+    outlets = [f"outlet_{i:02d}" for i in range(40)]
+    styles = group_styles(outlets)
+    assert len(set(styles.values())) == 40  # no colour and marker pair repeats
+    weights = {o: float(i) for i, o in enumerate(outlets)}
+    assert top_groups(outlets, weights) == outlets[-MAX_GROUPS_SHOWN:] and top_groups(outlets[:5], weights) == outlets[:5]
+    rows = [
+        {"group": o, "frame": f, "sentence_share": 0.5, "sentence_share_low": 0.4, "sentence_share_high": 0.6, "sentences_count": i + 1}
+        for i, o in enumerate(outlets)
+        for f in ("economic", "security_defense")
+    ]
+    fig = salience_dots(pd.DataFrame(rows), ["economic", "security_defense"], "Frame salience per outlet")
+    title = fig._suptitle.get_text()  # noqa: SLF001 - matplotlib keeps the suptitle there
+    assert f"{MAX_GROUPS_SHOWN} of 40 groups" in title
+    shown = {t.get_text() for ax in fig.axes for t in ax.get_yticklabels()}
+    assert "outlet_39" in shown and "outlet_00" not in shown
