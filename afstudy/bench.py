@@ -51,7 +51,7 @@ from typing import TypeVar
 import pandas as pd
 from spacy.language import Language
 
-from afstudy.benchcorpus import CHROME_BOTTOM, CHROME_TOP, OUTLETS, CacheMeter, VocabularyMeter, benchmark_events, corpus_is_current, heaps_fit, heaps_novelty, metadata_dates, realistic_corpus, validation_paragraphs, vocabulary
+from afstudy.benchcorpus import CacheMeter, VocabularyMeter, benchmark_events, corpus_is_current, heaps_fit, heaps_novelty, realistic_corpus, validation_paragraphs, vocabulary, write_articles
 from afstudy.cleaning import Profiles, load_profiles
 from afstudy.cooccurrence import LEVELS, UNITS, Spec, cooccurrence_counts_streamed
 from afstudy.corpus import Metadata, Reject, plan_corpus, read_article
@@ -75,23 +75,8 @@ def synthetic_corpus(folder: Path, n_articles: int, *, seed: int = 2021) -> int:
     paragraphs = read_csv(PROJ_ROOT / "data" / "processed" / "corpus" / "paragraphs.csv")
     body = list(paragraphs[paragraphs["kind"] == "paragraph"]["text"])
     heads = list(read_csv(PROJ_ROOT / "data" / "processed" / "corpus" / "articles.csv")["headline"])
-    events = benchmark_events()
     rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "metadata.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["file", "article_id", "outlet", "outlet_id", "outlet_type", "headline", "published", "date_precision", "event", "event_date", "evidence"])
-        for n in range(n_articles):
-            outlet_id, outlet, kind = rng.choice(OUTLETS)
-            headline = f"{rng.choice(heads)} ({n})"
-            lines = [*rng.choice(CHROME_TOP), headline]
-            lines += rng.sample(body, k=rng.randint(6, 18))
-            if rng.random() < 0.3:
-                lines.insert(rng.randint(len(lines) // 2, len(lines)), "READ MORE: Related coverage of the talks")
-            lines += rng.choice(CHROME_BOTTOM)
-            name = f"{n:07d}.txt"
-            (folder / name).write_text("\n\n".join(lines) + "\n", encoding="utf-8")
-            writer.writerow([name, f"bench-{n:07d}", outlet, outlet_id, kind, headline, *metadata_dates(rng, events), "synthetic benchmark article"])
+    write_articles(folder, n_articles, rng, benchmark_events(), lambda n: [f"{rng.choice(heads)} ({n})", *rng.sample(body, k=rng.randint(6, 18))], "synthetic benchmark article")
     return n_articles
 
 

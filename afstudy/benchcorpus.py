@@ -61,7 +61,7 @@ import math
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -233,22 +233,29 @@ def realistic_corpus(folder: Path, n_articles: int, *, seed: int = 2021, source:
     events = benchmark_events()
     rng = random.Random(seed)
     substituter = Substituter(common_words(articles, NAME), common_words(articles, WORD), random.Random(seed + 1))
+    write_articles(folder, n_articles, rng, events, lambda n: substituter.article([rng.choice(heads), *_body(pool, rng)]), "realistic benchmark article")
+    _stamp(folder).write_text(f"realistic {GENERATOR_VERSION} seed {seed} articles {n_articles}\n", encoding="utf-8")
+    return n_articles
+
+
+def write_articles(folder: Path, n_articles: int, rng: random.Random, events: list[tuple[str, str]], article: Callable[[int], list[str]], evidence: str) -> None:
+    """Write ``n_articles`` benchmark articles into ``folder``: ``article(n)`` gives the
+    headline and body lines, framed by page chrome (and now and then a "READ MORE" line)
+    with an outlet and dates drawn from ``rng``; ``metadata.csv`` beside them."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "metadata.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(METADATA_HEADER)
         for n in range(n_articles):
             outlet_id, outlet, kind = rng.choice(OUTLETS)
-            headline, *body = substituter.article([rng.choice(heads), *_body(pool, rng)])
+            headline, *body = article(n)
             lines = [*rng.choice(CHROME_TOP), headline, *body]
             if rng.random() < 0.3:
                 lines.insert(rng.randint(len(lines) // 2, len(lines)), "READ MORE: Related coverage of the talks")
             lines += rng.choice(CHROME_BOTTOM)
             name = f"{n:07d}.txt"
             (folder / name).write_text("\n\n".join(lines) + "\n", encoding="utf-8")
-            writer.writerow([name, f"bench-{n:07d}", outlet, outlet_id, kind, headline, *metadata_dates(rng, events), "realistic benchmark article"])
-    _stamp(folder).write_text(f"realistic {GENERATOR_VERSION} seed {seed} articles {n_articles}\n", encoding="utf-8")
-    return n_articles
+            writer.writerow([name, f"bench-{n:07d}", outlet, outlet_id, kind, headline, *metadata_dates(rng, events), evidence])
 
 
 def _stamp(folder: Path) -> Path:
