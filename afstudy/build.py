@@ -72,6 +72,7 @@ class Report:
 # fixed hash seeds (set iteration order), timestamps and matplotlib backend in every kernel.
 REPRODUCIBLE_ENV: dict[str, str] = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "1700000000", "MPLBACKEND": "agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "TQDM_DISABLE": "1"}
 
+
 def package_sources() -> list[Path]:
     """The package's code and metadata: a change reruns every step."""
     return tree_files(PROJ_ROOT / "afstudy") + [PROJ_ROOT / "pyproject.toml"]
@@ -333,14 +334,15 @@ class _LazyRunner:
         self._starting: threading.Thread | None = None
 
     def get(self) -> Any:
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
+        self._wait_for_early_start()
         if self._runner is None:
-            from afstudy.warm import WarmRunner
-
-            self._runner = WarmRunner(jobs=self.jobs, kernel=self.kernel, warm=self.warm).__enter__()
+            self._start()
         return self._runner
+
+    def _start(self) -> None:
+        from afstudy.warm import WarmRunner
+
+        self._runner = WarmRunner(jobs=self.jobs, kernel=self.kernel, warm=self.warm).__enter__()
 
     def start_early(self) -> None:
         """Start the runner (the fork server's imports) in a thread, beside the in-process
@@ -351,14 +353,17 @@ class _LazyRunner:
 
     def _start_quietly(self) -> None:
         try:
-            self.get()
+            self._start()
         except Exception:  # noqa: BLE001 - get() in the main thread starts it again and reports the error
             self._runner = None
 
-    def close(self) -> None:
+    def _wait_for_early_start(self) -> None:
         if self._starting is not None:
             self._starting.join()
             self._starting = None
+
+    def close(self) -> None:
+        self._wait_for_early_start()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             runner.__exit__(None, None, None)

@@ -259,9 +259,9 @@ class _PairCounts:
 
     def _total(self) -> sparse.coo_array:
         n = len(self.index)
-        rows = np.concatenate([b.row for b in self.blocks]) if self.blocks else np.zeros(0, np.int64)
-        cols = np.concatenate([b.col for b in self.blocks]) if self.blocks else np.zeros(0, np.int64)
-        data = np.concatenate([b.data for b in self.blocks]) if self.blocks else np.zeros(0, np.int64)
+        if not self.blocks:
+            return sparse.coo_array((n, n), dtype=np.int64)
+        rows, cols, data = (np.concatenate([getattr(b, part) for b in self.blocks]) for part in ("row", "col", "data"))
         total = sparse.coo_array((data.astype(np.int64), (rows, cols)), shape=(n, n))
         total.sum_duplicates()
         return total
@@ -301,7 +301,7 @@ def cooccurrence_counts_streamed(
     found = {spec: SparseCounts(*pairs[spec].sorted(), n_units[spec]) for spec in specs}
     if not dense:
         return found
-    return {spec: c.dense(spec) if pairs[spec].index else _no_mentions(spec) for spec, c in found.items()}
+    return {spec: c.dense(spec) for spec, c in found.items()}
 
 
 def apply_measure(counts: Counts, measure: str) -> pd.DataFrame:

@@ -427,10 +427,11 @@ class ActorFinder:
                 continue  # "Omar Abdullah": the surname of somebody else's name
             if c.kinds.keys() <= {"descriptor", "label"} and self._is_indefinite(doc, c.start):
                 continue  # "an inclusive government", "a Taliban spokesman": not one identified actor
-            if "descriptor" in c.kinds and len(c.kinds) == 1 and self._descriptor_is_attached(doc, c, by_start, by_end):
+            if c.kinds.keys() == {"descriptor"} and (
+                self._descriptor_is_attached(doc, c, by_start, by_end)
+                or (c.start > 0 and doc[c.start - 1].lower_ in self.gazetteer.rank_modifiers)  # "the deputy head of …": a lower office
+            ):
                 continue
-            if "descriptor" in c.kinds and len(c.kinds) == 1 and c.start > 0 and doc[c.start - 1].lower_ in self.gazetteer.rank_modifiers:
-                continue  # "the deputy head of …": another, lower office than the descriptor's actor holds
             states = [i for i in c.kinds.get("name", []) + c.kinds.get("alias", []) if self.gazetteer.actors[i].type == "state"]
             place_capable = "place" in c.kinds or "metonym" in c.kinds or bool(states)
             cue = self._place_cue(doc, c, last_place_end) if place_capable else ""

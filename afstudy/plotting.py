@@ -528,15 +528,12 @@ MAIN_MEASURES: dict[str, str] = {
 }
 
 
-CORPUS_ROLES: dict[str, str] = {"seeds": "in sample", "study": "your gold", "dev": "read", "dev2": "read", "test": "held out", "test2": "held out"}
-
-
 def validation_figure(report: pd.DataFrame) -> Figure:
     """The main measure of each component with its 95% bootstrap interval, one marker per
     corpus (seeds or study, development parts, test parts) side by side."""
     import textwrap
 
-    from afstudy.validation import CORPUS_ORDER
+    from afstudy.validation import CORPUS_ORDER, CORPUS_ROLES
 
     apply_style()
     main = report[[MAIN_MEASURES.get(c) == m for c, m in zip(report["component"], report["measure"], strict=True)]]

@@ -29,9 +29,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from afstudy.errors import ConfigError
 from afstudy.io import KeyPath, YamlDocument, load_yaml_document

@@ -483,6 +483,8 @@ VALIDATION_DIR = PROJ_ROOT / "data" / "validation"
 PARTS: tuple[str, ...] = ("dev", "dev2", "test", "test2")  # split.csv's parts: two batches, each a development and a test part
 HELD_OUT: tuple[str, ...] = ("test", "test2")
 CORPUS_ORDER: tuple[str, ...] = ("seeds", "study", *PARTS)
+# How each scored corpus relates to the rules: written on it, read while writing them, or held out.
+CORPUS_ROLES: dict[str, str] = {"seeds": "in sample", "study": "your gold", "dev": "read", "dev2": "read", "test": "held out", "test2": "held out"}
 
 
 def validation_split(path: Path = VALIDATION_DIR / "split.csv") -> dict[str, set[str]]:

@@ -299,3 +299,21 @@ def test_a_killed_runners_temporary_file_is_removed_by_the_next_run(runner: Warm
         assert run_one(runner, source, out / "next.ipynb").ok
     assert not stale.exists()
     assert sorted(p.name for p in out.iterdir()) == sorted([live.name, other.name, "next.ipynb"])
+
+
+def test_a_runner_started_early_in_a_thread_runs_notebooks_from_the_build(tmp_path: Path) -> None:
+    """The build starts the fork server beside the extraction; the runner it hands back is
+    the one the thread started (not a second one) and runs warm."""
+    from afstudy.build import _LazyRunner
+
+    lazy = _LazyRunner(jobs=1, warm=True, kernel="afstudy")
+    lazy.start_early()
+    try:
+        lazy._starting.join()  # type: ignore[union-attr]  # noqa: SLF001
+        started = lazy._runner  # noqa: SLF001 - set by the thread, before any get()
+        assert started is not None and lazy.get() is started
+        source = make_notebook(tmp_path / "n.ipynb", "import json; print(json.dumps(6 * 7))")
+        result = run_one(started, source, tmp_path / "out.ipynb")
+        assert result.ok and result.warm and last_json(tmp_path / "out.ipynb") == 42
+    finally:
+        lazy.close()
